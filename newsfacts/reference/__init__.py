@@ -1,0 +1,1 @@
+"""Loaders for reference data (seeds CSVs, built gazetteer): the I/O edge that feeds transforms."""
