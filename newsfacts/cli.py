@@ -1,0 +1,198 @@
+"""The `newsfacts` command line: run the pipeline, query the warehouse, build reference data."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+# Quiet, quick defaults for Prefect's temporary server; anything the user set wins.
+for _key, _value in {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+}.items():
+    os.environ.setdefault(_key, _value)
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console(stderr=False)
+
+EXAMPLE_SQL = (
+    "SELECT event_type, acled_sub_event_type, count(*) AS events, sum(fatalities) AS deaths "
+    "FROM events GROUP BY ALL ORDER BY events DESC"
+)
+
+
+class RichReporter:
+    """One progress bar per stage (terminal only)."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(
+            TextColumn("[bold]{task.description:<9}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[note]}"),
+            console=console,
+        )
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self) -> "RichReporter":
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def stage(self, name: str, total: int | None) -> None:
+        self.tasks[name] = self.progress.add_task(name, total=total, note="")
+
+    def advance(self, name: str, amount: int = 1) -> None:
+        if name in self.tasks:
+            self.progress.advance(self.tasks[name], amount)
+
+    def done(self, name: str, message: str = "") -> None:
+        if name in self.tasks:
+            task = self.progress.tasks[self.tasks[name]]
+            self.progress.update(self.tasks[name], completed=task.total or task.completed, note=message)
+
+
+class PlainReporter:
+    """Plain lines for logs and pipes."""
+
+    def stage(self, name: str, total: int | None) -> None:
+        print(f"[newsfacts] {name}: started" + (f" ({total})" if total is not None else ""), flush=True)
+
+    def advance(self, name: str, amount: int = 1) -> None:
+        pass
+
+    def done(self, name: str, message: str = "") -> None:
+        print(f"[newsfacts] {name}: done" + (f" - {message}" if message else ""), flush=True)
+
+
+def _print_summary(summary, db_path: Path) -> None:
+    table = Table(title=f"newsfacts run {summary.status}", show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("inputs", str(summary.inputs_seen))
+    table.add_row("new articles", str(summary.articles_new))
+    table.add_row("duplicates", str(summary.duplicates_skipped))
+    table.add_row("rejects", str(summary.rejects))
+    for name in ("articles", "locations", "figures", "events", "rejects"):
+        new = summary.new_rows.get(name, 0)
+        total = summary.total_rows.get(name)
+        table.add_row(name, f"+{new}" + (f" (total {total})" if total is not None else ""))
+    table.add_row("data quality", summary.dq_outcome + (f" - {summary.dq_report}" if summary.dq_report else ""))
+    table.add_row("seconds", f"{summary.seconds:.1f}")
+    table.add_row("warehouse", str(db_path))
+    console.print(table)
+    console.print("Try:", style="bold")
+    console.print(f'  uv run newsfacts query "{EXAMPLE_SQL}" --warehouse {Path(summary.warehouse)}', soft_wrap=True)
+
+
+@app.command()
+def run(
+    sources: Annotated[Optional[list[str]], typer.Argument(help="files, folders (recursive) or http(s) URLs; default: seeds/articles")] = None,
+    warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./warehouse)")] = None,
+) -> None:
+    """Load, extract, validate and publish articles into the warehouse."""
+    from newsfacts import progress
+    from newsfacts.flows.pipeline import DataQualityError, newsfacts_run
+    from newsfacts.settings import Settings
+    from newsfacts.sources.readers import SourceError, expand_sources
+
+    settings = Settings(**({"warehouse_dir": warehouse} if warehouse else {}))
+    try:
+        expand_sources(sources or [])
+    except SourceError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    interactive = console.is_terminal
+    reporter = RichReporter(console) if interactive else PlainReporter()
+    progress.install(reporter)
+    try:
+        if interactive:
+            with reporter:
+                summary = newsfacts_run(sources=sources, warehouse_dir=str(settings.warehouse_dir))
+        else:
+            summary = newsfacts_run(sources=sources, warehouse_dir=str(settings.warehouse_dir))
+    except DataQualityError as exc:
+        console.print(f"[red]data-quality gate failed; the warehouse was left as it was[/red]\n{exc.summary.dq_summary}")
+        if exc.summary.dq_report:
+            console.print(f"report: {exc.summary.dq_report}")
+        raise typer.Exit(1)
+    finally:
+        progress.install(None)
+    _print_summary(summary, Path(summary.warehouse) / "newsfacts.duckdb")
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="a SQL query against the warehouse (read-only)")],
+    warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./warehouse)")] = None,
+    limit: Annotated[int, typer.Option(help="rows to show")] = 50,
+) -> None:
+    """Run a read-only SQL query against the warehouse and print the result."""
+    import duckdb
+
+    from newsfacts.settings import Settings
+    from newsfacts.warehouse.publish import DB_NAME
+
+    folder = warehouse or Settings().warehouse_dir
+    path = folder / DB_NAME
+    if not path.exists():
+        console.print(f"[red]error:[/red] no warehouse at {path}; run `newsfacts run` first")
+        raise typer.Exit(2)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        result = con.execute(sql)
+        columns = [d[0] for d in result.description or []]
+        rows = result.fetchall()
+    except duckdb.Error as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    finally:
+        con.close()
+    table = Table(*columns)
+    for row in rows[:limit]:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+    if len(rows) > limit:
+        console.print(f"({len(rows) - limit} more rows)")
+
+
+@app.command()
+def gazetteer(
+    rebuild: Annotated[bool, typer.Option(help="ignore the cached build")] = False,
+) -> None:
+    """Build (or show) the offline gazetteer used to resolve places."""
+    import time
+
+    from newsfacts.reference.gazetteer import load_gazetteer
+    from newsfacts.settings import Settings
+
+    settings = Settings()
+    if rebuild:
+        for cached in settings.cache_dir.glob("gazetteer-*.parquet"):
+            cached.unlink()
+    started = time.perf_counter()
+    frame = load_gazetteer(settings.seeds_dir, settings.cache_dir)
+    console.print(
+        f"gazetteer: {frame.height} names, {frame['feature_type'].value_counts().height} feature types, "
+        f"{time.perf_counter() - started:.1f} s, cache {settings.cache_dir}"
+    )
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

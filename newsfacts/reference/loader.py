@@ -1,0 +1,17 @@
+"""Load every reference table the extractors need, from seeds/ and the build cache."""
+from __future__ import annotations
+
+from newsfacts.reference.events import load_actor_dictionary, load_event_lexicon
+from newsfacts.reference.figures import load_figure_lexicon
+from newsfacts.reference.gazetteer import load_gazetteer
+from newsfacts.settings import Settings
+from newsfacts.transforms.facts import ReferenceData
+
+
+def load_reference(settings: Settings) -> ReferenceData:
+    return ReferenceData(
+        gazetteer=load_gazetteer(settings.seeds_dir, settings.cache_dir),
+        figure_lexicon=load_figure_lexicon(settings.seeds_dir),
+        event_lexicon=load_event_lexicon(settings.seeds_dir),
+        actors=load_actor_dictionary(settings.seeds_dir),
+    )

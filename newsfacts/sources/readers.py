@@ -1,0 +1,276 @@
+"""Read SOURCE arguments (files, folders, http(s) URLs) into raw article records.
+
+This is the extract edge of the pipeline: it does I/O and nothing else. Every
+input either becomes a `RawRecord` or a `Reject` with a short reason code, so
+nothing is lost silently. Readers are generators, so callers can batch.
+"""
+from __future__ import annotations
+
+import gzip
+import html.parser
+import io
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+HTML_SUFFIXES = {".html", ".htm"}
+
+
+class SourceError(ValueError):
+    """A SOURCE argument that cannot be read at all (a usage error, not a reject)."""
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    doc_id: str
+    source: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    published_at: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Reject:
+    source: str
+    reason: str
+    detail: str
+
+
+Item = RawRecord | Reject
+
+
+def is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def _suffixes(path: Path) -> tuple[str, bool]:
+    """(format suffix, gzipped) e.g. 'a.jsonl.gz' -> ('.jsonl', True)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    gz = bool(suffixes) and suffixes[-1] == ".gz"
+    if gz:
+        suffixes = suffixes[:-1]
+    return (suffixes[-1] if suffixes else ""), gz
+
+
+def expand_sources(sources: Iterable[str]) -> list[str]:
+    """Files and URLs in a stable order; folders are read recursively, hidden entries skipped."""
+    out: list[str] = []
+    for source in sources:
+        if is_url(source):
+            out.append(source)
+            continue
+        path = Path(source)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if child.is_file() and not any(part.startswith(".") for part in rel.parts):
+                    out.append(str(child))
+        elif path.is_file():
+            out.append(str(path))
+        else:
+            raise SourceError(f"no such file, folder or URL: {source}")
+    return out
+
+
+def read_source(source: str, *, max_chars: int, timeout_s: float = 20.0) -> Iterator[Item]:
+    """Yield the records (or rejects) one source holds."""
+    if is_url(source):
+        yield from _read_url(source, max_chars=max_chars, timeout_s=timeout_s)
+        return
+    path = Path(source)
+    fmt, gz = _suffixes(path)
+    try:
+        raw = path.read_bytes()
+        if gz:
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        yield Reject(source, "parse_error" if gz else "read_error", str(exc)[:300])
+        return
+    if fmt in JSONL_SUFFIXES:
+        yield from parse_jsonl(raw, source, max_chars=max_chars)
+    elif fmt in TEXT_SUFFIXES:
+        yield from parse_text_file(raw, source, max_chars=max_chars)
+    elif fmt in HTML_SUFFIXES:
+        yield from parse_html(raw, source, max_chars=max_chars, url=None)
+    else:
+        yield Reject(source, "not_text", f"unsupported file type {fmt or '(none)'!r}")
+
+
+def _decode(raw: bytes, source: str) -> str | Reject:
+    if b"\x00" in raw[:8192]:
+        return Reject(source, "not_text", "binary content (NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Reject(source, "bad_encoding", str(exc)[:300])
+
+
+def parse_text_file(raw: bytes, source: str, *, max_chars: int) -> Iterator[Item]:
+    """A plain-text article: the first non-empty line is the title, the rest is the body."""
+    decoded = _decode(raw, source)
+    if isinstance(decoded, Reject):
+        yield decoded
+        return
+    if len(decoded) > max_chars:
+        yield Reject(source, "too_large", f"{len(decoded)} characters > {max_chars}")
+        return
+    lines = decoded.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    nonempty = [i for i, line in enumerate(lines) if line.strip()]
+    if not nonempty:
+        yield Reject(source, "empty", "no text")
+        return
+    title = lines[nonempty[0]].strip()
+    body = "\n".join(lines[nonempty[0] + 1 :]).strip()
+    if not body:
+        yield Reject(source, "empty", "a title but no body")
+        return
+    yield RawRecord(doc_id=source, source=source, text=body, title=title)
+
+
+def _opt_str(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def parse_jsonl(raw: bytes, source: str, *, max_chars: int) -> Iterator[Item]:
+    """One article per line: `text` required; `id`, `title`, `url`, `published_at`, `source`, `language` optional."""
+    decoded = _decode(raw, source)
+    if isinstance(decoded, Reject):
+        yield decoded
+        return
+    for line_no, line in enumerate(io.StringIO(decoded), start=1):
+        where = f"{source}:{line_no}"
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Reject(where, "bad_json", str(exc)[:300])
+            continue
+        if not isinstance(obj, dict):
+            yield Reject(where, "bad_json", f"expected an object, got {type(obj).__name__}")
+            continue
+        text = obj.get("text")
+        if text is None:
+            yield Reject(where, "no_text_field", "no 'text' field")
+            continue
+        if not isinstance(text, str):
+            yield Reject(where, "not_text", f"'text' is {type(text).__name__}")
+            continue
+        if not text.strip():
+            yield Reject(where, "empty", "'text' is blank")
+            continue
+        if len(text) > max_chars:
+            yield Reject(where, "too_large", f"{len(text)} characters > {max_chars}")
+            continue
+        yield RawRecord(
+            doc_id=_opt_str(obj.get("id")) or where,
+            source=_opt_str(obj.get("source")) or source,
+            text=text,
+            title=_opt_str(obj.get("title")),
+            url=_opt_str(obj.get("url")),
+            published_at=_opt_str(obj.get("published_at")),
+            language=_opt_str(obj.get("language")),
+        )
+
+
+class _HTMLText(html.parser.HTMLParser):
+    """Minimal body-text extraction: title, and paragraph-ish blocks outside script/style/nav."""
+
+    SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg", "template"}
+    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section", "tr", "blockquote"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip_depth = 0
+        self.in_title = False
+        self.title: list[str] = []
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.SKIP:
+            self.skip_depth += 1
+        elif tag == "title":
+            self.in_title = True
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self.skip_depth:
+            self.skip_depth -= 1
+        elif tag == "title":
+            self.in_title = False
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title.append(data)
+        elif not self.skip_depth:
+            self.parts.append(data)
+
+
+def parse_html(raw: bytes, source: str, *, max_chars: int, url: str | None) -> Iterator[Item]:
+    decoded = _decode(raw, source)
+    if isinstance(decoded, Reject):
+        yield decoded
+        return
+    parser = _HTMLText()
+    try:
+        parser.feed(decoded)
+        parser.close()
+    except Exception as exc:  # html.parser raises assorted errors on broken markup
+        yield Reject(source, "parse_error", str(exc)[:300])
+        return
+    blocks = [re.sub(r"[ \t\u00a0]+", " ", b).strip() for b in "".join(parser.parts).split("\n")]
+    text = "\n\n".join(b for b in blocks if len(b.split()) >= 4)
+    if not text:
+        yield Reject(source, "empty", "no body text found in HTML")
+        return
+    if len(text) > max_chars:
+        yield Reject(source, "too_large", f"{len(text)} characters > {max_chars}")
+        return
+    title = re.sub(r"\s+", " ", "".join(parser.title)).strip() or None
+    yield RawRecord(doc_id=source, source=source, text=text, title=title, url=url)
+
+
+def _read_url(url: str, *, max_chars: int, timeout_s: float) -> Iterator[Item]:
+    request = urllib.request.Request(url, headers={"User-Agent": "newsfacts/0.1"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            content_type = response.headers.get_content_type()
+            raw = response.read(max_chars * 4 + 1)
+            final_url = response.geturl()
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        yield Reject(url, "fetch_error", str(exc)[:300])
+        return
+    if len(raw) > max_chars * 4:
+        yield Reject(url, "too_large", f"more than {max_chars * 4} bytes")
+        return
+    path = Path(urllib.request.urlparse(final_url).path)
+    fmt, gz = _suffixes(path)
+    if gz:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            yield Reject(url, "parse_error", str(exc)[:300])
+            return
+    if fmt in JSONL_SUFFIXES or content_type in {"application/x-ndjson", "application/jsonl"}:
+        yield from parse_jsonl(raw, url, max_chars=max_chars)
+    elif content_type in {"text/html", "application/xhtml+xml"} or fmt in HTML_SUFFIXES:
+        yield from parse_html(raw, url, max_chars=max_chars, url=final_url)
+    elif content_type.startswith("text/"):
+        for item in parse_text_file(raw, url, max_chars=max_chars):
+            yield RawRecord(**{**item.__dict__, "url": final_url}) if isinstance(item, RawRecord) else item
+    else:
+        yield Reject(url, "not_text", f"content type {content_type}")

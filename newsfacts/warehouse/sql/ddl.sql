@@ -1,0 +1,98 @@
+-- Contract tables (../shared/CONTRACT.md). One grain per table; keys are deterministic ids.
+CREATE TABLE articles (
+    article_id   VARCHAR PRIMARY KEY,   -- from the content: the same article always gets the same id
+    doc_id       VARCHAR,               -- the input's own id, or the path/URL it came from
+    source       VARCHAR,
+    url          VARCHAR,
+    title        VARCHAR,
+    published_at TIMESTAMPTZ,
+    text         VARCHAR NOT NULL,      -- every offset indexes this text
+    language     VARCHAR,
+    ingested_at  TIMESTAMPTZ,
+    run_id       VARCHAR
+);
+
+CREATE TABLE locations (
+    location_id  VARCHAR PRIMARY KEY,
+    article_id   VARCHAR NOT NULL,
+    start_char   INTEGER NOT NULL,
+    end_char     INTEGER NOT NULL,
+    mention_text VARCHAR NOT NULL,
+    mention_kind VARCHAR,               -- toponym | demonym
+    place_id     VARCHAR,               -- GeoNames id when the place comes from GeoNames
+    place_name   VARCHAR,
+    feature_type VARCHAR,
+    country_code VARCHAR,
+    admin1_code  VARCHAR,
+    latitude     DOUBLE,
+    longitude    DOUBLE,
+    confidence   DOUBLE
+);
+
+CREATE TABLE figures (
+    figure_id    VARCHAR PRIMARY KEY,
+    article_id   VARCHAR NOT NULL,
+    start_char   INTEGER NOT NULL,
+    end_char     INTEGER NOT NULL,
+    mention_text VARCHAR NOT NULL,
+    value        DOUBLE,
+    value_low    DOUBLE,
+    value_high   DOUBLE,
+    qualifier    VARCHAR,
+    unit         VARCHAR,
+    object       VARCHAR,
+    category     VARCHAR,
+    event_id     VARCHAR
+);
+
+CREATE TABLE events (
+    event_id             VARCHAR PRIMARY KEY,
+    article_id           VARCHAR NOT NULL,
+    trigger_text         VARCHAR,
+    trigger_start        INTEGER,
+    trigger_end          INTEGER,
+    sentence_start       INTEGER,
+    sentence_end         INTEGER,
+    event_type           VARCHAR,
+    event_mode           VARCHAR,
+    acled_event_type     VARCHAR,
+    acled_sub_event_type VARCHAR,
+    actor_text           VARCHAR,
+    actor_country        VARCHAR,
+    recipient_text       VARCHAR,
+    recipient_country    VARCHAR,
+    location_id          VARCHAR,
+    latitude             DOUBLE,
+    longitude            DOUBLE,
+    country_code         VARCHAR,
+    event_date           DATE,
+    date_precision       VARCHAR,
+    fatalities           INTEGER,
+    negated              BOOLEAN,
+    confidence           DOUBLE
+);
+
+CREATE TABLE rejects (
+    reject_id   VARCHAR PRIMARY KEY,    -- from (source, reason): the same bad input is recorded once
+    source      VARCHAR,
+    reason      VARCHAR,
+    detail      VARCHAR,
+    run_id      VARCHAR,
+    rejected_at TIMESTAMPTZ
+);
+
+CREATE TABLE runs (
+    run_id             VARCHAR PRIMARY KEY,
+    started_at         TIMESTAMPTZ,
+    finished_at        TIMESTAMPTZ,
+    status             VARCHAR,
+    inputs_seen        BIGINT,
+    articles_new       BIGINT,
+    duplicates_skipped BIGINT,
+    rejects            BIGINT,
+    locations_rows     BIGINT,
+    figures_rows       BIGINT,
+    events_rows        BIGINT,
+    dq_outcome         VARCHAR,
+    seconds            DOUBLE
+);
