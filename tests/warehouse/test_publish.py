@@ -1,0 +1,61 @@
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from newsfacts.schema import ARTICLES, conform
+from newsfacts.warehouse.publish import LocalWarehouse, PublishError
+
+NOW = datetime(2026, 11, 28, tzinfo=timezone.utc)
+
+
+def _articles(*ids: str) -> pl.DataFrame:
+    return conform(
+        pl.DataFrame({"article_id": list(ids), "text": [f"text {i}" for i in ids], "published_at": [NOW] * len(ids)}),
+        ARTICLES,
+    ).collect()
+
+
+def test_publish_adds_parts_and_rebuilds_database(tmp_path: Path):
+    wh = LocalWarehouse(tmp_path)
+    wh.publish("r1", {"articles": _articles("a1", "a2")})
+    wh.publish("r2", {"articles": _articles("a3")})
+    assert wh.row_counts()["articles"] == 3
+    assert sorted(wh.known_keys("articles").to_list()) == ["a1", "a2", "a3"]
+    con = duckdb.connect(str(wh.db_path), read_only=True)
+    try:
+        assert con.execute("select count(*) from articles").fetchall() == [(3,)]
+        types = dict(con.execute("select column_name, data_type from information_schema.columns where table_name='articles'").fetchall())
+        assert types["published_at"] == "TIMESTAMP WITH TIME ZONE"
+        views = {r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
+        assert {"mart_event_map", "mart_country_daily", "mart_figure_totals"} <= views
+    finally:
+        con.close()
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_failed_publish_leaves_warehouse_unchanged(tmp_path: Path):
+    wh = LocalWarehouse(tmp_path)
+    wh.publish("r1", {"articles": _articles("a1")})
+    before = wh.db_path.read_bytes()
+    with pytest.raises(PublishError):
+        wh.publish("r2", {"articles": _articles("a1")})  # duplicate primary key
+    assert wh.db_path.read_bytes() == before
+    assert wh.row_counts()["articles"] == 1
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_database_readable_while_next_publish_builds(tmp_path: Path):
+    wh = LocalWarehouse(tmp_path)
+    wh.publish("r1", {"articles": _articles("a1")})
+    reader = duckdb.connect(str(wh.db_path), read_only=True)
+    try:
+        wh.publish("r2", {"articles": _articles("a2")})
+        assert reader.execute("select count(*) from articles").fetchall() == [(1,)]
+    finally:
+        reader.close()
+    fresh = duckdb.connect(str(wh.db_path), read_only=True)
+    assert fresh.execute("select count(*) from articles").fetchall() == [(2,)]
+    fresh.close()
