@@ -1,0 +1,101 @@
+"""End to end: the `newsfacts` CLI over the bundled seeds, in-process under one Prefect test harness."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from newsfacts.cli import app
+
+CONTRACT_TABLES = ("articles", "locations", "figures", "events", "rejects")
+
+
+def _counts(db: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in (*CONTRACT_TABLES, "runs")}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def seeded_warehouse(prefect_harness, tmp_path_factory, project_root: Path):
+    folder = tmp_path_factory.mktemp("wh")
+    inputs = tmp_path_factory.mktemp("in")
+    (inputs / "articles").symlink_to(project_root / "seeds" / "articles")
+    (inputs / "broken.jsonl").write_text('{"text": "A valid line about Paris, France."}\n{oops\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(inputs), "--warehouse", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder, inputs, result.output
+
+
+def test_first_run_fills_every_table_and_prints_summary(seeded_warehouse):
+    folder, _, output = seeded_warehouse
+    counts = _counts(folder / "newsfacts.duckdb")
+    assert counts["articles"] >= 21
+    for table in ("locations", "figures", "events"):
+        assert counts[table] > counts["articles"], (table, counts)
+    assert counts["rejects"] == 1
+    assert counts["runs"] == 1
+    for word in ("new articles", "duplicates", "rejects", "data quality", "passed", "seconds", "SELECT"):
+        assert word in output
+    for table in CONTRACT_TABLES:
+        assert list((folder / "parquet" / table).glob("part-*.parquet")), table
+
+
+def test_offsets_index_the_article_text(seeded_warehouse):
+    folder, _, _ = seeded_warehouse
+    con = duckdb.connect(str(folder / "newsfacts.duckdb"), read_only=True)
+    try:
+        for table, start, end, mention in (
+            ("locations", "start_char", "end_char", "mention_text"),
+            ("figures", "start_char", "end_char", "mention_text"),
+            ("events", "trigger_start", "trigger_end", "trigger_text"),
+        ):
+            bad = con.execute(
+                f"select count(*) from {table} t join articles a using (article_id) "
+                f"where substring(a.text, t.{start} + 1, t.{end} - t.{start}) <> t.{mention}"
+            ).fetchall()[0][0]
+            assert bad == 0, table
+    finally:
+        con.close()
+
+
+def test_second_run_adds_nothing(seeded_warehouse):
+    folder, inputs, _ = seeded_warehouse
+    before = _counts(folder / "newsfacts.duckdb")
+    result = CliRunner().invoke(app, ["run", str(inputs), "--warehouse", str(folder)])
+    assert result.exit_code == 0, result.output
+    after = _counts(folder / "newsfacts.duckdb")
+    assert {t: after[t] for t in CONTRACT_TABLES} == {t: before[t] for t in CONTRACT_TABLES}
+    assert after["runs"] == before["runs"] + 1
+
+
+def test_new_input_adds_only_new_articles(seeded_warehouse, tmp_path: Path):
+    folder, inputs, _ = seeded_warehouse
+    before = _counts(folder / "newsfacts.duckdb")
+    extra = tmp_path / "extra.txt"
+    extra.write_text(
+        "Floods in Lagos\nFloods killed at least 12 people in Lagos, Nigeria, on Monday, officials said.\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["run", str(inputs), str(extra), "--warehouse", str(folder)])
+    assert result.exit_code == 0, result.output
+    after = _counts(folder / "newsfacts.duckdb")
+    assert after["articles"] == before["articles"] + 1
+    assert after["figures"] > before["figures"]
+
+
+def test_query_command(seeded_warehouse):
+    folder, _, _ = seeded_warehouse
+    result = CliRunner().invoke(app, ["query", "select count(*) as n from articles", "--warehouse", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "n" in result.output
+
+
+def test_missing_source_is_a_usage_error(tmp_path: Path):
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "nope.txt"), "--warehouse", str(tmp_path / "wh")])
+    assert result.exit_code == 2
+    assert not (tmp_path / "wh").exists()
