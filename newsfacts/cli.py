@@ -19,6 +19,11 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
+import logging  # noqa: E402
+
+# GX logs its ephemeral-context housekeeping at INFO; the run summary says what matters.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=False)
 
@@ -81,7 +86,7 @@ def _print_summary(summary, db_path: Path) -> None:
     table = Table(title=f"newsfacts run {summary.status}", show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("inputs", str(summary.inputs_seen))
+    table.add_row("inputs", f"{summary.inputs_seen} ({summary.sources_seen} sources)")
     table.add_row("new articles", str(summary.articles_new))
     table.add_row("duplicates", str(summary.duplicates_skipped))
     table.add_row("rejects", str(summary.rejects))

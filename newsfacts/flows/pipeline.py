@@ -43,6 +43,7 @@ class RunSummary:
     run_id: str
     warehouse: str
     status: str = "running"
+    sources_seen: int = 0
     inputs_seen: int = 0
     articles_new: int = 0
     duplicates_skipped: int = 0
@@ -63,6 +64,7 @@ class RunSummary:
 class LoadedInputs:
     records: pl.DataFrame
     rejects: pl.DataFrame
+    sources_seen: int
     inputs_seen: int
 
 
@@ -91,7 +93,7 @@ def load_sources(sources: list[str], settings: Settings, run_id: str, now: datet
         ),
         REJECTS,
     ).collect()
-    return LoadedInputs(record_frame, reject_frame, len(records) + len(rejects))
+    return LoadedInputs(record_frame, reject_frame, len(paths), len(records) + len(rejects))
 
 
 @task(name="build-articles", cache_policy=NO_CACHE, persist_result=False)
@@ -166,7 +168,8 @@ def newsfacts_run(sources: list[str] | None = None, warehouse_dir: str | None = 
 
     inputs = load_sources(list(sources or [str(settings.articles_dir)]), settings, run_id, now)
     rejects = inputs.rejects.filter(~pl.col("reject_id").is_in(warehouse.known_keys("rejects").implode()))
-    summary.inputs_seen, summary.rejects = inputs.inputs_seen, inputs.rejects.height
+    summary.sources_seen, summary.inputs_seen = inputs.sources_seen, inputs.inputs_seen
+    summary.rejects = inputs.rejects.height
     lap("load")
 
     reporter.stage("articles", inputs.records.height)
