@@ -1,0 +1,113 @@
+"""Score event extraction on the dev gold files without the full pipeline.
+
+    uv run python benchmarks/score_events.py [--dump N] [--figures]
+
+Runs split_sentences + extract_events on the gold texts (no published_at, like the
+official scorer's JSONL input; empty locations, and figures from the figures
+transform when `--figures` and it exists), then applies the official scorer's
+score_plover / score_acled_labels via a tiny in-memory stand-in for its Warehouse.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import polars as pl
+
+from newsfacts.reference.events import load_actor_dictionary, load_event_lexicon
+from newsfacts.schema import FIGURES, LOCATIONS, empty
+from newsfacts.transforms.events import extract_events
+from newsfacts.transforms.sentences import split_sentences
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT.parent / "shared" / "eval"
+
+
+def _evaluate_module():
+    spec = importlib.util.spec_from_file_location("nf_evaluate", EVAL / "evaluate.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+class FakeWarehouse:
+    def __init__(self, events: pl.DataFrame):
+        self._rows: dict[str, list[dict]] = defaultdict(list)
+        for r in events.iter_rows(named=True):
+            self._rows[r["article_id"]].append(r)
+
+    def rows(self, table: str, wanted: list[str]) -> dict[str, list[dict]]:
+        return {k: [{c: r.get(c) for c in wanted} for r in v] for k, v in self._rows.items()}
+
+
+def run(docs: list[dict], use_figures: bool) -> pl.DataFrame:
+    arts = pl.DataFrame(
+        {"article_id": [d["doc_id"] for d in docs], "text": [d["text"] for d in docs]}
+    ).with_columns(published_at=pl.lit(None, dtype=pl.Datetime("us", "UTC")), title=pl.lit(None, pl.String))
+    sents = split_sentences(arts.lazy())
+    figures = empty(FIGURES).lazy()
+    if use_figures:
+        try:
+            from newsfacts.reference.figures import load_figure_lexicons  # type: ignore
+            from newsfacts.transforms.figures import extract_figures  # type: ignore
+
+            figures = extract_figures(arts.lazy(), load_figure_lexicons(ROOT / "seeds"))
+        except Exception as exc:  # figures transform not ready yet
+            print("figures unavailable:", exc, file=sys.stderr)
+    lex = load_event_lexicon(ROOT / "seeds")
+    actors = load_actor_dictionary(ROOT / "seeds")
+    t = time.perf_counter()
+    ev = extract_events(arts.lazy(), sents, empty(LOCATIONS).lazy(), figures, lex, actors).collect()
+    print(f"{len(docs)} docs, {ev.height} events in {time.perf_counter() - t:.2f}s", file=sys.stderr)
+    return ev
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dump", type=int, default=0, help="print N misclassified docs per file")
+    ap.add_argument("--figures", action="store_true")
+    ap.add_argument("files", nargs="*", default=["plover_gsr", "case2021_dev", "seed"])
+    args = ap.parse_args()
+    evaluate = _evaluate_module()
+    report = {}
+    for name in args.files:
+        docs = evaluate.load(EVAL / "dev" / f"{name}.jsonl")
+        ev = run(docs, args.figures)
+        wh = FakeWarehouse(ev)
+        out = {}
+        if "events" in docs[0]:
+            out["plover"] = evaluate.score_plover(docs, wh)
+        if any("acled_sub_event_type" in d.get("doc_labels", {}) for d in docs):
+            out["acled"] = evaluate.score_acled_labels(docs, wh)
+        report[name] = out
+        if args.dump:
+            tops = evaluate.top_events(wh)
+            shown = 0
+            for d in docs:
+                mine = tops.get(d["doc_id"], [])
+                if "events" in d:
+                    gold = {e["type"] for e in d["events"]}
+                    pred = mine[0]["event_type"] if mine else None
+                    ok = pred in gold
+                    detail = [(e["event_type"], round(e["confidence"], 2)) for e in mine[:4]]
+                else:
+                    gold = d["doc_labels"].get("acled_sub_event_type")
+                    coded = [e for e in mine if e.get("acled_sub_event_type")]
+                    pred = coded[0]["acled_sub_event_type"] if coded else None
+                    ok = gold is None or pred == gold
+                    detail = [(e["acled_sub_event_type"], round(e["confidence"], 2)) for e in coded[:4]]
+                if not ok and shown < args.dump:
+                    shown += 1
+                    sub = ev.filter(pl.col("article_id") == d["doc_id"]).sort("confidence", descending=True)
+                    trig = list(zip(sub["trigger_text"].to_list(), sub["event_type"].to_list()))[:5]
+                    print(f"--- gold={gold} pred={pred} {detail}\n    {trig}\n    {d['text'][:300]!r}")
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,624 @@
+"""Lexicon-driven event extraction (PLOVER types + ACLED sub-event types).
+
+`extract_events(articles, sentences, locations, figures, lexicon, actors)` finds
+trigger words from the reviewed lexicon (newsfacts.reference.events) in every
+article, refines each by sentence context (weapon words, targets, police
+intervention, ...), and attaches sentence offsets, actor / recipient, location,
+date, fatalities, negation and a confidence (the document's main event is the
+one with the highest). `link_figures_to_events(figures, events, sentences)`
+fills `figures.event_id`.
+
+Pure: frames in, frames out. Matching is a single compiled trie regex per
+lexicon, run over each batch's texts in Python (linear in the text length).
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from newsfacts.schema import EVENTS, FIGURES, conform
+from newsfacts.transforms.ids import stable_id
+from newsfacts.transforms.sentences import sentence_spans
+
+# ---------------------------------------------------------------- regex helpers
+
+
+def _trie_regex(words: list[str]) -> str:
+    """A regex alternation for `words` built from a character trie (fast with many words;
+    the longest alternative at each branch is tried first)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in node.items() if ch != ""]
+        branches.sort(key=len, reverse=True)
+        if not branches:
+            return ""
+        if len(branches) == 1 and not ends:
+            return branches[0]
+        body = "(?:" + "|".join(branches) + ")"
+        return body + "?" if ends else body
+
+    return build(trie)
+
+
+_LEFT = r"(?<![\w-])"
+_RIGHT = r"(?![\w]|-\w)"
+
+
+def _phrase_regex(phrases: list[str]) -> re.Pattern | None:
+    words = sorted({p.lower() for p in phrases if p})
+    if not words:
+        return None
+    return re.compile(_LEFT + "(?:" + _trie_regex(words) + ")" + _RIGHT, re.IGNORECASE)
+
+
+# ---------------------------------------------------------------- lexicon
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    lemma: str
+    trigger_class: str
+    event_type: str | None
+    event_mode: str | None
+    acled_event_type: str | None
+    acled_sub_event_type: str | None
+    weight: float
+
+
+@dataclass(frozen=True)
+class _Rule:
+    applies_to: frozenset[str]
+    pattern: re.Pattern
+    scope: str
+    event_type: str | None
+    event_mode: str | None
+    acled_event_type: str | None
+    acled_sub_event_type: str | None
+    priority: int
+
+
+@dataclass
+class _Lexicon:
+    matcher: re.Pattern | None
+    by_form: dict[str, _Trigger]
+    rules: list[_Rule] = field(default_factory=list)
+    actor_matcher: re.Pattern | None = None
+    actor_type: dict[str, str] = field(default_factory=dict)
+
+
+_LEXICON_CACHE: dict[int, tuple[pl.DataFrame, pl.DataFrame | None, _Lexicon]] = {}
+
+
+def _compile(lexicon: pl.DataFrame, actors: pl.DataFrame | None) -> _Lexicon:
+    key = id(lexicon) ^ (id(actors) * 31)
+    hit = _LEXICON_CACHE.get(key)
+    if hit is not None and hit[0] is lexicon and hit[1] is actors:
+        return hit[2]
+    by_form: dict[str, _Trigger] = {}
+    rules: list[_Rule] = []
+    for r in lexicon.iter_rows(named=True):
+        if r["kind"] == "trigger":
+            trig = _Trigger(
+                r["lemma"], r["trigger_class"] or "", r["event_type"], r["event_mode"],
+                r["acled_event_type"], r["acled_sub_event_type"], float(r["weight"] or 0.5),
+            )
+            for form in r["forms"] or []:
+                by_form.setdefault(form.lower(), trig)
+        elif r["kind"] == "context":
+            pat = _phrase_regex(r["forms"] or [])
+            if pat is not None:
+                rules.append(
+                    _Rule(
+                        frozenset(r["applies_to"] or []), pat, r["scope"] or "sentence",
+                        r["event_type"], r["event_mode"], r["acled_event_type"],
+                        r["acled_sub_event_type"], int(r["priority"] or 0),
+                    )
+                )
+    rules.sort(key=lambda x: -x.priority)
+    lex = _Lexicon(_phrase_regex(list(by_form)), by_form, rules)
+    if actors is not None and actors.height:
+        pats = actors["pattern"].to_list()
+        lex.actor_matcher = _phrase_regex(pats)
+        lex.actor_type = {p.lower(): t for p, t in zip(pats, actors["actor_type"].to_list())}
+    if len(_LEXICON_CACHE) > 8:
+        _LEXICON_CACHE.clear()
+    _LEXICON_CACHE[key] = (lexicon, actors, lex)
+    return lex
+
+
+# ---------------------------------------------------------------- negation, hedges
+
+_NEGATION_BEFORE = re.compile(
+    r"(?:\b(?:not|never|no|without|nor)|n[’']t|\b(?:den(?:y|ies|ied|ying)|refus(?:e|es|ed|ing) to|fail(?:s|ed)? to|"
+    r"rul(?:ed|es) out|did not|does not))\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_COMPLEMENT_BEFORE = re.compile(r"\b(?:to|that|for|of|on|plan(?:s|ned)? to)\s+(?:\w+[\s,]+){0,4}$", re.IGNORECASE)
+_INTENT_TYPES = {"AGREE", "REQUEST", "THREATEN", "REJECT"}
+_VIOLENT_TYPES = {"ASSAULT"}
+_MATERIAL_TYPES = {"ASSAULT", "PROTEST", "COERCE", "MOBILIZE", "SANCTION", "AID", "RETREAT", "COOPERATE"}
+
+# ---------------------------------------------------------------- dates
+
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+         ("october", "oct"), ("november", "nov"), ("december", "dec")]
+    )
+    for m in names
+}
+_MONTH_RE = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+)
+_DATE_RE = re.compile(
+    r"(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<id>[0-3]\d)\b)"
+    rf"|(?P<md>\b(?P<mdm>{_MONTH_RE})\s+(?P<mdd>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<mdy>(?:19|20)\d\d)\b)?)"
+    rf"|(?P<dm>\b(?P<dmd>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dmm>{_MONTH_RE})(?:,?\s+(?P<dmy>(?:19|20)\d\d)\b)?)"
+    r"|(?P<wd>\b(?P<wdq>last\s+)?(?P<wdn>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
+    r"|(?P<rel>\b(?:yesterday|today|tonight|this morning|this afternoon|this evening|last night|overnight|"
+    r"earlier today|on (?:the )?previous day|the day before)\b)"
+    r"|(?P<week>\b(?:last|this|past|previous|earlier this) week(?:end)?\b)"
+    r"|(?P<month>\b(?:last|this|past|previous|earlier this) month\b)"
+    rf"|(?P<inm>\b(?:in|since|during|early|late|mid-?)\s+(?P<inmm>{_MONTH_RE})(?:\s+(?P<inmy>(?:19|20)\d\d))?\b)"
+    r"|(?P<year>\b(?:in|since|during)\s+(?P<yy>(?:19|20)\d\d)\b)",
+)
+
+
+def _month(name: str) -> int:
+    return _MONTHS[name.lower().rstrip(".")]
+
+
+def _resolve_date(m: re.Match, published: dt.date | None) -> tuple[dt.date | None, str]:
+    g = m.groupdict()
+    try:
+        if g["iso"]:
+            return dt.date(int(g["iy"]), int(g["im"]), int(g["id"])), "day"
+        if g["md"] or g["dm"]:
+            mon = _month(g["mdm"] or g["dmm"])
+            day = int(g["mdd"] or g["dmd"])
+            year = g["mdy"] or g["dmy"]
+            if year:
+                return dt.date(int(year), mon, day), "day"
+            if published is None:
+                return None, "unknown"
+            d = dt.date(published.year, mon, day)
+            if d > published + dt.timedelta(days=2):
+                d = dt.date(published.year - 1, mon, day)
+            return d, "day"
+    except ValueError:
+        return None, "unknown"
+    if g["inm"]:
+        mon = _month(g["inmm"])
+        if g["inmy"]:
+            return dt.date(int(g["inmy"]), mon, 1), "month"
+        if published is None:
+            return None, "unknown"
+        year = published.year if mon <= published.month else published.year - 1
+        return dt.date(year, mon, 1), "month"
+    if g["year"]:
+        return dt.date(int(g["yy"]), 1, 1), "year"
+    if published is None:
+        return None, "unknown"
+    if g["wd"]:
+        target = _WEEKDAYS.index(g["wdn"].lower())
+        back = (published.weekday() - target) % 7
+        if g["wdq"] and back == 0:
+            back = 7
+        return published - dt.timedelta(days=back), "day"
+    if g["rel"]:
+        word = g["rel"].lower()
+        if word in {"yesterday", "last night", "on the previous day", "on previous day", "the day before"}:
+            return published - dt.timedelta(days=1), "day"
+        return published, "day"
+    if g["week"]:
+        word = g["week"].lower()
+        if word.startswith(("last", "past", "previous")):
+            return published - dt.timedelta(days=7), "week"
+        return published, "week"
+    if g["month"]:
+        word = g["month"].lower()
+        if word.startswith(("last", "previous")):
+            first = published.replace(day=1) - dt.timedelta(days=1)
+            return first.replace(day=1), "month"
+        return published.replace(day=1), "month"
+    return None, "unknown"
+
+
+# ---------------------------------------------------------------- actors
+
+_CAP_NP = re.compile(
+    r"[A-Z][\w’'.-]*(?:\s+(?:(?:of|for|de|al|bin|and)\s+(?:the\s+)?)?[A-Z][\w’'.-]*)*"
+)
+_NP_STOP = {
+    "The", "A", "An", "In", "On", "At", "After", "Before", "But", "And", "As", "When", "While", "If", "It",
+    "He", "She", "They", "We", "This", "That", "These", "Those", "Its", "His", "Her", "Their", "According",
+    "Meanwhile", "However", "Also", "Earlier", "Later", "Some", "Many", "Several", "Two", "Three", "Four",
+    "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Dozens", "Hundreds", "Thousands", "Tens", "At least",
+    "More", "Up", "Over", "About", "Nearly", "Around", "By", "With", "From", "For", "To", "Of", "Since",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Photo", "I",
+} | {m.capitalize() for m in _MONTHS} | {m.capitalize() + "." for m in _MONTHS}
+
+
+def _np_candidates(text: str, s0: int, s1: int, lex: _Lexicon) -> list[tuple[int, int]]:
+    """Actor-like spans in text[s0:s1]: actor-dictionary matches (extended left over
+    adjacent capitalised words / demonyms) and capitalised noun phrases."""
+    cands: list[tuple[int, int]] = []
+    seg = text[s0:s1]
+    for m in _CAP_NP.finditer(seg):
+        a, b = m.start(), m.end()
+        words = seg[a:b]
+        # strip leading stop words and trailing possessive / punctuation
+        while True:
+            first = words.split(" ", 1)[0]
+            if first in _NP_STOP or first.rstrip(".,") in _NP_STOP:
+                if " " not in words:
+                    words = ""
+                    break
+                cut = len(first) + 1
+                a += cut
+                words = words[cut:].lstrip()
+                a = b - len(words)
+                continue
+            break
+        if not words:
+            continue
+        stripped = re.sub(r"(?:[’']s?|[.,])+$", "", words)
+        cands.append((s0 + a, s0 + a + len(stripped)))
+    if lex.actor_matcher is not None:
+        for m in lex.actor_matcher.finditer(seg):
+            a, b = m.start(), m.end()
+            pm = re.search(r"((?:[A-Z][\w’'-]*\s+){1,3})$", seg[:a])
+            if pm:
+                a = pm.start(1)
+                while seg[a:].split(" ", 1)[0] in _NP_STOP and a < m.start():
+                    a += len(seg[a:].split(" ", 1)[0]) + 1
+            cands.append((s0 + a, s0 + b))
+    # merge overlaps: keep the longest span among overlapping ones
+    cands.sort(key=lambda x: (x[0], -(x[1] - x[0])))
+    out: list[tuple[int, int]] = []
+    for a, b in cands:
+        if out and a < out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+            continue
+        out.append((a, b))
+    return out
+
+
+# ---------------------------------------------------------------- main extraction
+
+_FIGURE_EVENT_TYPES: dict[str, set[str] | None] = {
+    "KILL": {"ASSAULT", "PROTEST"},
+    "WOUND": {"ASSAULT", "PROTEST"},
+    "MISSING": {"ASSAULT"},
+    "AFFECT": {"ASSAULT", "COERCE", "SANCTION"},
+    "DISPLACE": {"ASSAULT", "COERCE", "RETREAT", "AID"},
+    "ARREST": {"COERCE"},
+    "CROWD": {"PROTEST"},
+    "WEAPON": {"ASSAULT", "MOBILIZE", "COERCE", "AID", "SANCTION", "COOPERATE"},
+    "MONEY": {"AID", "SANCTION", "AGREE", "COOPERATE", "COERCE"},
+}
+_FIGURE_ACLED_SUBS: dict[str, set[str]] = {
+    "KILL": {"Excessive force against protesters", "Violent demonstration", "Mob violence"},
+    "WOUND": {"Excessive force against protesters", "Violent demonstration", "Mob violence"},
+    "ARREST": {"Arrests", "Protest with intervention"},
+    "WEAPON": {"Disrupted weapons use"},
+}
+
+
+def _compatible(category: str | None, event_type: str | None, acled_sub: str | None) -> bool:
+    cat = (category or "").upper()
+    allowed = _FIGURE_EVENT_TYPES.get(cat)
+    if allowed is None:
+        return False
+    return event_type in allowed or (acled_sub or "") in _FIGURE_ACLED_SUBS.get(cat, set())
+
+
+def _published_dates(values: list) -> list[dt.date | None]:
+    out = []
+    for v in values:
+        if v is None:
+            out.append(None)
+        elif isinstance(v, dt.datetime):
+            out.append(v.date())
+        elif isinstance(v, dt.date):
+            out.append(v)
+        else:
+            out.append(None)
+    return out
+
+
+def _group(frame: pl.DataFrame, key: str = "article_id") -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = defaultdict(list)
+    for r in frame.iter_rows(named=True):
+        out[r[key]].append(r)
+    return out
+
+
+def _refine(trig: _Trigger, text: str, s0: int, s1: int, t0: int, t1: int, lex: _Lexicon) -> dict:
+    ev = {
+        "event_type": trig.event_type,
+        "event_mode": trig.event_mode,
+        "acled_event_type": trig.acled_event_type,
+        "acled_sub_event_type": trig.acled_sub_event_type,
+    }
+    for rule in lex.rules:  # sorted by priority, highest first
+        if trig.trigger_class not in rule.applies_to:
+            continue
+        if rule.scope == "before":
+            a, b = max(s0, t0 - 80), t0
+        elif rule.scope == "after":
+            a, b = t1, min(s1, t1 + 80)
+        else:
+            a, b = s0, s1
+        found = None
+        for m in rule.pattern.finditer(text, a, b):
+            if rule.scope == "sentence" and t0 <= m.start() < t1:
+                continue  # the trigger itself is not its own context
+            found = m
+            break
+        if found is None:
+            continue
+        changed = rule.event_type is not None and rule.event_type != ev["event_type"]
+        if rule.event_type is not None:
+            ev["event_type"] = rule.event_type
+        if rule.event_mode is not None or changed:
+            ev["event_mode"] = rule.event_mode
+        if rule.acled_sub_event_type is not None:
+            ev["acled_event_type"] = rule.acled_event_type
+            ev["acled_sub_event_type"] = rule.acled_sub_event_type
+        elif changed:
+            ev["acled_event_type"] = ev["acled_sub_event_type"] = None
+        break
+    return ev
+
+
+def _extract_rows(
+    articles: pl.DataFrame,
+    sentences: dict[str, list[tuple[int, int]]],
+    locations: dict[str, list[dict]],
+    lex: _Lexicon,
+) -> list[dict]:
+    rows: list[dict] = []
+    if lex.matcher is None:
+        return rows
+    ids = articles["article_id"].to_list()
+    texts = articles["text"].to_list()
+    pubs = _published_dates(articles["published_at"].to_list()) if "published_at" in articles.columns else [None] * len(ids)
+    for aid, text, pub in zip(ids, texts, pubs):
+        if not text:
+            continue
+        spans = sentences.get(aid) or sentence_spans(text)
+        starts = [s for s, _ in spans]
+        locs = sorted(locations.get(aid, []), key=lambda r: r["start_char"] or 0)
+        loc_starts = [r["start_char"] for r in locs]
+        # the article's most frequent place (toponyms first), fallback event location
+        freq = Counter(
+            (r.get("place_id") or r.get("place_name") or r["mention_text"]) for r in locs
+            if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym"
+        )
+        main_loc = None
+        if freq:
+            top_key = freq.most_common(1)[0][0]
+            main_loc = next(r for r in locs if (r.get("place_id") or r.get("place_name") or r["mention_text"]) == top_key)
+        # document-level date: first date expression in the first two sentences
+        doc_date: tuple[dt.date | None, str] = (None, "unknown")
+        first_end = spans[min(1, len(spans) - 1)][1] if spans else 0
+        for dm in _DATE_RE.finditer(text, 0, first_end):
+            d = _resolve_date(dm, pub)
+            if d[0] is not None:
+                doc_date = d
+                break
+        last_in_sentence: dict[int, tuple[int, _Trigger]] = {}
+        for m in lex.matcher.finditer(text):
+            trig = lex.by_form.get(m.group(0).lower())
+            if trig is None or not trig.event_type:
+                continue
+            t0, t1 = m.start(), m.end()
+            si = max(0, bisect.bisect_right(starts, t0) - 1)
+            if not spans:
+                continue
+            s0, s1 = spans[si]
+            if t0 >= s1:  # between sentences (should not happen)
+                continue
+            ev = _refine(trig, text, s0, s1, t0, t1, lex)
+            before = text[max(s0, t0 - 60):t0]
+            negated = bool(_NEGATION_BEFORE.search(before))
+            prev = last_in_sentence.get(si)
+            complement = bool(
+                prev is not None
+                and prev[1].event_type in _INTENT_TYPES
+                and _COMPLEMENT_BEFORE.search(text[prev[0]:t0])
+                and t0 - prev[0] < 80
+            )
+            first_in_sentence = si not in last_in_sentence
+            last_in_sentence[si] = (t1, trig)
+            # actor / recipient
+            cands = _np_candidates(text, s0, s1, lex)
+            after_text = text[t1:s1]
+            passive = re.match(r"\s+(?:\w+\s+){0,3}?by\s", after_text)
+            before_c = [c for c in cands if c[1] <= t0]
+            after_c = [c for c in cands if c[0] >= t1]
+            actor = before_c[-1] if before_c else None
+            recipient = after_c[0] if after_c else None
+            if passive:
+                by_at = t1 + passive.end()
+                by_c = [c for c in after_c if c[0] >= by_at]
+                actor, recipient = (by_c[0] if by_c else None), (before_c[-1] if before_c else None)
+
+            def span_country(span):
+                if span is None:
+                    return None
+                i = bisect.bisect_left(loc_starts, span[0])
+                while i < len(locs) and locs[i]["start_char"] < span[1]:
+                    if locs[i].get("country_code"):
+                        return locs[i]["country_code"]
+                    i += 1
+                return None
+
+            # location: nearest toponym in the sentence, else article's main place
+            loc = None
+            best = None
+            i = bisect.bisect_left(loc_starts, s0)
+            while i < len(locs) and locs[i]["start_char"] < s1:
+                r = locs[i]
+                if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym":
+                    dist = abs(r["start_char"] - t0)
+                    if best is None or dist < best:
+                        best, loc = dist, r
+                i += 1
+            if loc is None:
+                loc = main_loc
+            # date: nearest date expression in the sentence, else the document's
+            date, precision = None, "unknown"
+            bestd = None
+            for dm in _DATE_RE.finditer(text, s0, s1):
+                d = _resolve_date(dm, pub)
+                if d[0] is None:
+                    continue
+                dist = abs(dm.start() - t0)
+                if bestd is None or dist < bestd:
+                    bestd, (date, precision) = dist, d
+            if date is None:
+                date, precision = doc_date
+            rel = (t0 - s0) / max(1, s1 - s0)
+            doc_pos = 1.0 if si == 0 else 0.75 if si == 1 else 0.6 if si <= 3 else 0.45 if si <= 8 else 0.3
+            conf = (
+                0.30 * trig.weight
+                + 0.25 * doc_pos
+                + 0.12 * (1.0 - rel)
+                + 0.08 * first_in_sentence
+                + 0.08 * (ev["event_type"] in _VIOLENT_TYPES)
+                + 0.04 * (ev["event_type"] in _MATERIAL_TYPES)
+                + 0.05 * (loc is not None)
+                - 0.25 * negated
+                - 0.15 * complement
+            )
+            rows.append(
+                {
+                    "event_id": stable_id("evt_", aid, t0, t1),
+                    "article_id": aid,
+                    "trigger_text": text[t0:t1],
+                    "trigger_start": t0,
+                    "trigger_end": t1,
+                    "sentence_start": s0,
+                    "sentence_end": s1,
+                    **ev,
+                    "actor_text": text[actor[0]:actor[1]] if actor else None,
+                    "actor_country": span_country(actor),
+                    "recipient_text": text[recipient[0]:recipient[1]] if recipient else None,
+                    "recipient_country": span_country(recipient),
+                    "location_id": loc["location_id"] if loc else None,
+                    "latitude": loc.get("latitude") if loc else None,
+                    "longitude": loc.get("longitude") if loc else None,
+                    "country_code": loc.get("country_code") if loc else None,
+                    "event_date": date,
+                    "date_precision": precision,
+                    "negated": negated,
+                    "confidence": conf,
+                }
+            )
+    return rows
+
+
+def _link(figures: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """figure_id -> event_id: same sentence, compatible category, nearest trigger."""
+    if figures.height == 0 or events.height == 0:
+        return pl.DataFrame(schema={"figure_id": pl.String, "event_id": pl.String})
+    by_article = _group(events.select(
+        "article_id", "event_id", "trigger_start", "trigger_end", "sentence_start", "sentence_end",
+        "event_type", "acled_sub_event_type", "negated",
+    ))
+    fid, eid = [], []
+    for f in figures.select("figure_id", "article_id", "start_char", "end_char", "category").iter_rows(named=True):
+        best, best_d = None, None
+        for e in by_article.get(f["article_id"], ()):
+            if f["start_char"] is None or not (e["sentence_start"] <= f["start_char"] < e["sentence_end"]):
+                continue
+            if not _compatible(f["category"], e["event_type"], e["acled_sub_event_type"]):
+                continue
+            d = (
+                e["trigger_start"] - f["end_char"] if e["trigger_start"] >= f["end_char"]
+                else f["start_char"] - e["trigger_end"] if f["start_char"] >= e["trigger_end"] else 0
+            )
+            d = max(0, d) + (1000 if e["negated"] else 0)
+            if best_d is None or d < best_d:
+                best, best_d = e["event_id"], d
+        if best is not None:
+            fid.append(f["figure_id"])
+            eid.append(best)
+    return pl.DataFrame({"figure_id": fid, "event_id": eid}, schema={"figure_id": pl.String, "event_id": pl.String})
+
+
+def link_figures_to_events(
+    figures: pl.LazyFrame, events: pl.LazyFrame, sentences: pl.LazyFrame | None = None
+) -> pl.LazyFrame:
+    """Figures (FIGURES contract) with `event_id` set to the event they belong to:
+    the nearest trigger in the same sentence whose type fits the figure's category
+    (KILL/WOUND -> violent events, ARREST -> arrests, CROWD -> protests, ...).
+    Events carry their sentence offsets, so `sentences` is accepted for symmetry
+    with the other transforms but not needed."""
+    fig = conform(figures, FIGURES).collect()
+    ev = events.lazy().collect()
+    links = _link(fig, ev)
+    return conform(
+        fig.drop("event_id").join(links, on="figure_id", how="left", maintain_order="left"), FIGURES
+    )
+
+
+def extract_events(
+    articles: pl.LazyFrame,
+    sentences: pl.LazyFrame,
+    locations: pl.LazyFrame,
+    figures: pl.LazyFrame,
+    lexicon: pl.DataFrame,
+    actors: pl.DataFrame | None = None,
+) -> pl.LazyFrame:
+    """One row per event mention (EVENTS contract); see the module docstring."""
+    lex = _compile(lexicon, actors)
+    art = articles.lazy().collect()
+    if "published_at" not in art.columns:
+        art = art.with_columns(published_at=pl.lit(None, dtype=pl.Datetime("us", "UTC")))
+    sent = sentences.lazy().collect().sort("article_id", "sentence_start")
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for a, s, e in zip(sent["article_id"].to_list(), sent["sentence_start"].to_list(), sent["sentence_end"].to_list()):
+        spans[a].append((s, e))
+    locs = _group(locations.lazy().collect())
+    rows = _extract_rows(art, spans, locs, lex)
+    events = pl.DataFrame(rows, schema={**EVENTS, "fatalities": pl.Int32}) if rows else pl.DataFrame(schema=EVENTS)
+    if events.height == 0:
+        return conform(events, EVENTS)
+    fig = conform(figures, FIGURES).collect()
+    links = _link(fig, events)
+    kills = (
+        links.join(fig.select("figure_id", "category", "value"), on="figure_id")
+        .filter(pl.col("category") == "KILL", pl.col("value").is_not_null())
+        .group_by("event_id")
+        .agg(pl.col("value").max().round(0).cast(pl.Int32).alias("fatalities"))
+    )
+    events = (
+        events.drop("fatalities")
+        .join(kills, on="event_id", how="left", maintain_order="left")
+        .with_columns(
+            confidence=(
+                pl.col("confidence") + 0.06 * pl.col("fatalities").is_not_null().cast(pl.Float64)
+            ).clip(0.01, 0.99).round(4)
+        )
+    )
+    return conform(events, EVENTS)

@@ -1,0 +1,149 @@
+"""Rule-based sentence splitting with character offsets.
+
+`split_sentences(articles)` returns one row per sentence (newsfacts.schema.SENTENCES):
+`sentence_start`/`sentence_end` are Python string indices into `articles.text`
+(end exclusive), trimmed of surrounding whitespace. Sentences are ordered,
+non-overlapping, and together cover every non-space character of the text.
+
+Boundaries:
+- a blank line (paragraph break) always;
+- a single line break unless the next line continues in lower case (hard-wrapped
+  prose), so a headline or dateline line without final punctuation is its own sentence;
+- `.`, `!`, `?` (or runs of them, and an ellipsis), optionally followed by closing
+  quotes/brackets, then whitespace, then something that can start a sentence
+  (upper-case letter, digit, opening quote/bracket).
+A period does not end a sentence after a title or other abbreviation that is
+normally followed by a name or number (Mr., Dr., Gen., No., Jan., St., ...), after a
+single-letter initial ("F.W. de Klerk", "John F. Kennedy"), or inside numbers (3.5).
+After acronyms such as U.S./U.N. or a.m./Inc. it ends a sentence only when the next
+word is a typical sentence opener ("... in the U.S. The next day").
+"""
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from newsfacts.schema import SENTENCES, conform
+
+# Never a boundary after these (they precede a name, a number or a noun).
+_TITLE_ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms messrs dr prof gen lt col maj capt cpt sgt cmdr adm brig cdr gov sen rep rev fr hon pres
+    supt insp det cpl pvt amb sec atty
+    st mt ft no nos vol art fig sec pp p op ch para
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    vs v cf approx est
+    """.split()
+)
+# A boundary after these only when the next word typically opens a sentence.
+_WEAK_ABBREVIATIONS = frozenset(
+    """
+    inc ltd co corp jr sr bros plc llc etc al e.g i.e a.m p.m am pm
+    u.s u.k u.n u.s.a e.u
+    """.split()
+)
+_SENTENCE_OPENERS = frozenset(
+    """
+    the a an he she it they we i you his her its their our this that these those there here
+    in on at but and or so yet however meanwhile after before when while if as since although
+    mr mrs ms dr police officials authorities president
+    """.split()
+)
+
+_CANDIDATE = re.compile(
+    r"""(?:\.{3}|…|[.!?]+)            # terminal punctuation
+        ['"’”»)\]]*                     # closing quotes / brackets
+        (?=\s)""",
+    re.VERBOSE,
+)
+_LINEBREAK = re.compile(r"\n[ \t\r\f\v]*(\n\s*)?")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_NEXT_TOKEN = re.compile(r"\s+(\S)(\S*)")
+
+
+def _is_boundary(text: str, end: int, punct: str) -> bool:
+    """`end` is just after the terminal punctuation (+ closing quotes)."""
+    m = _NEXT_TOKEN.match(text, end)
+    if m is None:
+        return True  # only whitespace follows
+    first, rest = m.group(1), m.group(2)
+    if first.islower():
+        return False
+    if not (first.isupper() or first.isdigit() or first in "\"'“‘«([-–—•*#"):
+        return False
+    if not punct.startswith(".") or punct.startswith("..") or punct.startswith("…"):
+        return True
+    # period: inspect the word it ends
+    dot = text.rfind(".", 0, end)
+    w = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
+    if w is None:
+        return True
+    word = w.group(1)
+    low = word.lower().rstrip(".")
+    if len(word) == 1 and word.isupper():
+        return False  # an initial: "John F. Kennedy", "F.W. de Klerk"
+    if low in _TITLE_ABBREVIATIONS and word[0].isupper() or low in {"no", "nos"} and word[0] in "Nn":
+        return False
+    if low in _WEAK_ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+[a-z]", low):
+        nxt = (first + rest).strip("\"'“‘«(").lower().rstrip(".,;:")
+        return nxt in _SENTENCE_OPENERS
+    return True
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence (start, end) offsets of one text; pure Python, linear."""
+    if not text:
+        return []
+    cuts: set[int] = set()
+    for m in _LINEBREAK.finditer(text):
+        if m.group(1) is not None:  # blank line: paragraph break
+            cuts.add(m.start())
+            continue
+        nxt = text[m.end(): m.end() + 1]
+        prev = text[: m.start()].rstrip()[-1:]
+        if nxt and nxt.islower() and prev not in ".!?\"”’:":
+            continue  # hard-wrapped prose continues on the next line
+        cuts.add(m.start())
+    for m in _CANDIDATE.finditer(text):
+        if _is_boundary(text, m.end(), m.group(0)):
+            cuts.add(m.end())
+    spans: list[tuple[int, int]] = []
+    prev = 0
+    for cut in sorted(cuts) + [len(text)]:
+        seg = text[prev:cut]
+        stripped = seg.strip()
+        if stripped:
+            start = prev + (len(seg) - len(seg.lstrip()))
+            spans.append((start, start + len(stripped)))
+        prev = cut
+    return spans
+
+
+_SPAN_DTYPE = pl.List(pl.Struct({"sentence_start": pl.Int32, "sentence_end": pl.Int32}))
+
+
+def _spans_batch(texts: pl.Series) -> pl.Series:
+    out = [
+        [{"sentence_start": s, "sentence_end": e} for s, e in sentence_spans(t)] if t else []
+        for t in texts.to_list()
+    ]
+    return pl.Series(out, dtype=_SPAN_DTYPE)
+
+
+def split_sentences(articles: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per sentence: article_id, sentence_idx (0-based), sentence_start, sentence_end."""
+    return conform(
+        articles.lazy()
+        .select(
+            "article_id",
+            pl.col("text").map_batches(_spans_batch, return_dtype=_SPAN_DTYPE).alias("span"),
+        )
+        .explode("span")
+        .drop_nulls("span")
+        .unnest("span")
+        .with_columns(
+            pl.int_range(pl.len(), dtype=pl.Int32).over("article_id").alias("sentence_idx")
+        ),
+        SENTENCES,
+    )
