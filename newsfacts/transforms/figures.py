@@ -1,0 +1,966 @@
+"""Figures: numeric facts in article text ("at least seven people", "$2.5bn", "tens of thousands").
+
+Pure transform: `extract_figures(articles, lexicon)` takes the articles LazyFrame and
+the figure lexicon (`newsfacts.reference.figures.load_figure_lexicon`) and returns
+rows of the FIGURES contract table. No I/O.
+
+How it works: a rule-based scanner run per article text (Python `re`, one pass of a
+"number core" pattern: digits, number words, vague amounts), then each core is grown
+into a phrase by looking at its neighbourhood:
+
+* left: currency prefix (`$`, `US$`, `€`), sign (`-`, `minus`), qualifier
+  ("at least", "more than", "roughly", "up to", "between"/"from" for ranges);
+* right: scale ("million", "bn", "m"), a range's second number ("20-30",
+  "20 to 30", "between 20 and 30"), a unit or currency word ("%", "per cent",
+  "km", "dollars", "years old"), a rate ("a day", "per year"), and the counted
+  object (the short noun phrase after the number: "people", "cruise missiles").
+
+Rejected as non-figures: dates (next to a month name), years (1000..2100 with no
+unit, currency or plural counted noun), clock times ("11 a.m.", "9:35"), ordinals
+("3rd"), numbers in names ("MH17", "G20", "COVID-19", "iPhone 11", "Group of 20",
+"3 Men Punished" in title-case), phone-number shapes.
+
+Category: unit category first (MONEY, PERCENT, MEASURE, DURATION, AGE), then the
+counted object's category (lexicon `object`: "missiles" -> WEAPON, "fatalities" ->
+KILL), then the nearest sentence-context trigger (lexicon `context`: "killed" ->
+KILL, "without power" -> AFFECT), else COUNT.
+
+Vague amounts follow reference/taxonomy.md: dozens 24..99, hundreds 200..999,
+thousands 2000..9999, tens of thousands 10000..99999, millions 1e6..9999999, ...;
+their `value` is the lower bound and their qualifier `approx`. A range's `value`
+is the midpoint of its bounds.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import polars as pl
+
+from newsfacts.schema import FIGURES, conform
+from newsfacts.transforms.ids import stable_id
+
+# --------------------------------------------------------------------------- numbers
+
+_SMALL = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}
+_BIG = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALE_WORDS = {"hundred": 100.0, **_BIG}
+_SCALE_ABBR = {
+    "k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "mn": 1e6, "mln": 1e6, "mil": 1e6, "mio": 1e6,
+    "b": 1e9, "B": 1e9, "bn": 1e9, "bln": 1e9, "tn": 1e12, "tr": 1e12, "trn": 1e12,
+}
+_FRACTIONS = {
+    "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
+    "fourth": 4, "fourths": 4, "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6,
+    "tenth": 10, "tenths": 10,
+}
+_WORD_ALT = "|".join(
+    sorted([*_SMALL, *_TENS, "hundred", *_BIG, "dozen"], key=len, reverse=True)
+)
+_WORDSEQ = (
+    rf"(?:(?:an?|one)\s+)?(?:{_WORD_ALT})"
+    rf"(?:(?:\s*-\s*|\s+and\s+|\s+)(?:{_WORD_ALT}))*"
+)
+
+# vague amounts: (pattern, low, high)
+_VAGUE = [
+    (r"hundreds\s+of\s+millions", 1e8, 999_999_999.0),
+    (r"tens\s+of\s+millions", 1e7, 99_999_999.0),
+    (r"hundreds\s+of\s+thousands", 1e5, 999_999.0),
+    (r"tens\s+of\s+thousands", 1e4, 99_999.0),
+    (r"billions", 1e9, 9_999_999_999.0),
+    (r"millions", 1e6, 9_999_999.0),
+    (r"thousands", 2e3, 9_999.0),
+    (r"hundreds", 200.0, 999.0),
+    (r"dozens", 24.0, 99.0),
+    (r"scores(?=\s+of\b)", 40.0, 99.0),
+]
+_SEVERAL = {"several": (3, 9), "a few": (2, 9), "a couple of": (2, 3), "a handful of": (2, 5)}
+
+_CORE = re.compile(
+    r"(?P<vague>\b(?:" + "|".join(p for p, _, _ in _VAGUE) + r")\b)"
+    r"|(?P<several>\b(?:several|a\s+few|a\s+couple\s+of)\s+(?:dozen|hundred|thousand|million|billion)\b)"
+    r"|(?P<frac>(?<![\w/.,])\d{1,3}/\d{1,3}(?![\w/]))"
+    r"|(?P<digits>(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\w.,])\.\d+)"
+    r"|(?P<words>\b" + _WORDSEQ + r"\b)",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(_WORDSEQ + r"$", re.IGNORECASE)
+
+
+def _words_value(tokens: list[str]) -> tuple[float | None, int]:
+    """Value of the longest well-formed prefix of number-word tokens, and its length."""
+    total = 0.0
+    current = 0.0
+    last = None  # class of the previous token
+    used = 0
+    best: tuple[float | None, int] = (None, 0)
+    for i, tok in enumerate(tokens):
+        t = tok.lower()
+        if t == "and":
+            if last != "hundred" and last != "big":
+                break
+            continue
+        if t in ("a", "an"):
+            if i != 0:
+                break
+            current = 1.0
+            last = "a"
+            continue
+        if t in _SMALL:
+            if last in ("small", "teen") or (last == "tens" and _SMALL[t] >= 10) or (last == "tens" and _SMALL[t] == 0):
+                break
+            if last == "a":
+                break
+            current += _SMALL[t]
+            last = "teen" if _SMALL[t] >= 10 else "small"
+        elif t in _TENS:
+            if last in ("small", "teen", "tens", "a"):
+                break
+            current += _TENS[t]
+            last = "tens"
+        elif t == "hundred":
+            if last == "hundred" or (current >= 100 and last not in (None,)):
+                break
+            current = (current or 1.0) * 100.0
+            last = "hundred"
+        elif t == "dozen":
+            if last == "hundred" or last == "dozen":
+                break
+            current = (current or 1.0) * 12.0
+            last = "dozen"
+        elif t in _BIG:
+            scale = _BIG[t]
+            if last == "big" and total and total < scale:
+                break
+            total += (current or 1.0) * scale
+            current = 0.0
+            last = "big"
+        else:
+            break
+        used = i + 1
+        best = (total + current, used)
+    return best
+
+
+def _digits_value(s: str) -> float:
+    return float(s.replace(",", ""))
+
+
+def parse_number(text: str) -> float | None:
+    """Parse a standalone amount: "1,200", "3.5", "twenty-one", "a dozen",
+    "one hundred and five", "10 million", "2.5bn", "1/2". None when it is not one."""
+    s = text.strip()
+    if not s:
+        return None
+    m = re.fullmatch(
+        r"(-)?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)\s*"
+        r"(hundred|thousand|million|billion|trillion|bn|mn|mln|tn|k|m|b|K|M|B)?",
+        s,
+    )
+    if m:
+        v = _digits_value(m.group(2))
+        if m.group(3):
+            v *= _SCALE_WORDS.get(m.group(3).lower(), _SCALE_ABBR.get(m.group(3), 1.0))
+        return -v if m.group(1) else v
+    m = re.fullmatch(r"(\d{1,3})/(\d{1,3})", s)
+    if m:
+        den = int(m.group(2))
+        return int(m.group(1)) / den if den else None
+    tokens = re.findall(r"[A-Za-z]+", s)
+    if not tokens or not _WORD_RE.match(s):
+        return None
+    value, used = _words_value(tokens)
+    if value is None or used != len(tokens):
+        return None
+    return value
+
+
+# --------------------------------------------------------------------------- context rules
+
+_MONTHS = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+)
+_MONTH_LEFT = re.compile(_MONTHS + r",?\s+$")
+_MONTH_RIGHT = re.compile(r"(?:st|nd|rd|th)?,?\s+(?:of\s+)?" + _MONTHS + r"(?![A-Za-z])")
+_TIME_RIGHT = re.compile(
+    r"\s?(?:[ap]\.\s?m\.|[ap]m\b|[AP]M\b|[AP]\.M\.|GMT\b|UTC\b|[ECMP][SD]T\b|BST\b|CET\b|hrs\b|o'clock)"
+    r"|[:h]\d\d(?!\d)|\.\d\d\s?(?:[ap]\.?m\.?)\b"
+)
+_ORDINAL_RIGHT = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
+_DECADE_RIGHT = re.compile(r"'?s\b")
+_PHONE = re.compile(r"\(?\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}")
+_QUALIFIERS = [
+    # (regex on the words right before the number, qualifier)
+    (r"at\s+least|no\s+fewer\s+than|no\s+less\s+than|a\s+minimum\s+of", "at_least"),
+    (r"more\s+than|over|upwards\s+of|in\s+excess\s+of|above|just\s+over|exceeding", "more_than"),
+    (r"at\s+most|no\s+more\s+than|a\s+maximum\s+of", "at_most"),
+    (r"less\s+than|fewer\s+than|under|below|just\s+under|sub", "less_than"),
+    (r"up\s+to|as\s+many\s+as|as\s+much\s+as|as\s+high\s+as", "up_to"),
+    (
+        r"about|around|roughly|approximately|approx\.|nearly|almost|some|close\s+to|an\s+estimated"
+        r"|estimated|circa|c\.|~|≈|an\s+approximate|more\s+or\s+less|just\s+about|upward\s+of",
+        "approx",
+    ),
+]
+_QUAL_RE = re.compile(
+    r"(?:^|(?<=[^\w]))(?:" + "|".join(f"(?P<q{i}>{p})" for i, (p, _) in enumerate(_QUALIFIERS)) + r")[\s-]*$",
+    re.IGNORECASE,
+)
+_RANGE_LEFT = re.compile(r"(?:^|(?<=\W))(?P<w>between|from)\s+$", re.IGNORECASE)
+_BY_LEFT = re.compile(r"\bby\s+$", re.IGNORECASE)
+_NEG_LEFT = re.compile(r"(?:(?<=[\s(:,])|^)(?:-|−|–|minus[\s-]?)$", re.IGNORECASE)
+_AGED_LEFT = re.compile(r"\b(?:aged|age of|ages of|age)\s+$", re.IGNORECASE)
+_NAME_AGE_LEFT = re.compile(r"[A-Z][a-z]+,\s$")
+_CAP_TOKEN_LEFT = re.compile(r"(?:^|(?<=[\s(\"'“]))([A-Za-z][\w&'’./-]*)(?:\s+of)?\s+$")
+_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d(?:[T ][\d:.]+Z?)?|\d{1,2}/\d{1,2}/\d{2,4}\b|\d{1,2}\.\d{1,2}\.\d{4}\b")
+_SCI = re.compile(r"\s?[×x]\s?10\s?(?:\^|−|-)?\s?\d*")
+_OUT_OF = re.compile(r"\s+(?:out\s+of|in)\s+(?:every\s+)?")
+_NEXT_TWO_CAPS = re.compile(r"\s+[A-Z][\w'’.-]*\s+[A-Z][\w'’.-]*")
+_NEXT_CAP = re.compile(r"\s+([A-Z][a-z][\w'’-]*)")
+
+_ALLOWED_CAPS = {
+    "the", "a", "an", "about", "some", "around", "only", "just", "nearly", "almost", "over",
+    "under", "at", "in", "on", "to", "from", "with", "by", "for", "of", "and", "or", "than",
+    "least", "more", "less", "all", "another", "per", "as", "up", "down", "those", "these",
+    "its", "their", "his", "her", "our", "my", "your", "another", "roughly", "approximately",
+    "between", "after", "before", "since", "until", "during", "within", "another", "while",
+    "when", "where", "if", "but", "so", "yet", "also", "still", "even", "another", "some",
+    "another", "estimated", "an", "nearly", "another", "killing", "killed", "leaving", "left",
+    "another", "every", "each", "last", "next", "first", "top", "latest", "past", "further",
+    "another", "other", "approx.", "than", "another", "fewer", "another", "above", "below",
+    "another", "most", "another", "many", "another", "several", "another", "today", "yesterday",
+    "it", "they", "we", "he", "she", "there", "here", "that", "this", "which", "who", "whom",
+    "what", "are", "is", "was", "were", "be", "been", "had", "has", "have", "will", "would",
+    "could", "should", "may", "might", "can", "did", "do", "does", "said", "says", "say",
+    "no", "not", "nor", "total", "overall", "another", "like", "into", "onto", "across",
+    "against", "among", "amid", "despite", "including", "via", "per", "towards", "toward",
+    "through", "throughout", "near", "because", "though", "although", "then", "now",
+}
+
+_STOP = {
+    "a", "an", "the", "of", "and", "or", "but", "nor", "to", "in", "on", "at", "by", "for",
+    "from", "with", "without", "into", "onto", "over", "under", "as", "than", "that", "which",
+    "who", "whom", "whose", "this", "these", "those", "it", "its", "they", "their", "them",
+    "he", "his", "him", "she", "her", "we", "our", "you", "your", "i", "my", "me", "is",
+    "are", "was", "were", "be", "been", "being", "has", "have", "had", "will", "would", "can",
+    "could", "should", "may", "might", "must", "shall", "do", "does", "did", "not", "no",
+    "so", "if", "then", "there", "here", "when", "where", "while", "after", "before", "since",
+    "during", "until", "about", "around", "across", "against", "among", "amid", "between",
+    "per", "each", "every", "all", "also", "more", "less", "most", "least", "other", "another",
+    "such", "said", "says", "say", "according", "including", "like", "near", "what", "how",
+    "why", "up", "down", "out", "off", "away", "back", "again", "still", "just", "only",
+    "even", "very", "too", "yet", "ago", "later", "earlier", "times", "time", "percent",
+    "apiece", "each", "both", "either", "neither", "via", "whom", "within", "toward", "towards",
+    "through", "throughout", "behind", "beyond", "despite", "above", "below", "because",
+    "whereas", "although", "though", "however", "thus", "hence", "now", "today", "yesterday",
+    "tomorrow", "last", "next", "this", "got", "get", "gets", "went", "go", "goes", "came",
+    "come", "comes", "made", "make", "makes", "took", "take", "takes", "gave", "give",
+    "others", "one", "ones", "another", "s", "'s", "’s", "new-", "respectively", "overall",
+}
+_ONE_FOLLOW_STOP = {"another", "or", "and", "per", "percent", "hundred", "thousand", "million", "billion"}
+_ONE_PREV_STOP = {"the", "this", "that", "any", "no", "every", "each", "which", "same", "only", "someone",
+                  "anyone", "no-one", "last", "first", "next", "little", "big", "new", "old", "other", "a"}
+
+_OBJ_WORD = re.compile(r"\s+(?!of\b)([A-Za-z][A-Za-z'’-]*)")
+_OF_WORD = re.compile(r"\s+of\s+(?:the\s+|their\s+|his\s+|her\s+|its\s+)?")
+_RANGE_MID = re.compile(r"(?P<sep>\s*(?:-|–|—|‐)\s*|\s+(?:to|and|through|up\s+to)\s+)")
+_YEAR = re.compile(r"1[89]\d\d|2[01]\d\d")
+_RATE = re.compile(
+    r"(?:\s+|-)(?:a|an|per|each|every)[\s-]+"
+    r"(year|month|week|day|hour|minute|second|barrel|share|gallon|ounce|gram|kilo|kilogram|"
+    r"tonne|ton|pound|person|capita|head|litre|liter|night|unit|game|season|quarter)\b"
+    r"|\s*/\s*(year|month|week|day|hour|barrel|share|gallon|oz|kg|g|tonne|t|lb|person|night)\b",
+    re.IGNORECASE,
+)
+_WS_BEFORE_CORE = re.compile(r"\s+$")
+
+
+@dataclass
+class _Num:
+    start: int
+    end: int
+    value: float
+    low: float
+    high: float
+    kind: str  # digits | words | vague | frac | several
+    scaled: bool = False
+    raw: str = ""
+    base: float = 0.0
+
+
+@dataclass
+class _Lexicon:
+    prefix_re: re.Pattern | None
+    prefix_units: dict[str, tuple[str, str]]
+    suffix_cs: re.Pattern | None
+    suffix_ci: re.Pattern | None
+    suffix_units: dict[str, tuple[str, str]]
+    suffix_units_ci: dict[str, tuple[str, str]]
+    objects: dict[str, str]
+    context_re: re.Pattern | None
+    context: dict[str, str]
+    prefix_at: re.Pattern | None
+
+
+_DEFAULT_ROWS = (
+    # honest minimum when no lexicon is given: percent, the big currencies, deaths/injuries
+    ("unit", "$", "USD", "MONEY", "prefix", "cs"),
+    ("unit", "€", "EUR", "MONEY", "prefix", "cs"),
+    ("unit", "£", "GBP", "MONEY", "prefix", "cs"),
+    ("unit", "%", "percent", "PERCENT", "suffix", "cs"),
+    ("unit", "per cent", "percent", "PERCENT", "suffix", "ci"),
+    ("unit", "percent", "percent", "PERCENT", "suffix", "ci"),
+    ("unit", "dollars", "USD", "MONEY", "suffix", "ci"),
+    ("unit", "years old", "year", "AGE", "suffix", "ci"),
+    ("unit", "year-old", "year", "AGE", "suffix", "ci"),
+    ("unit", "days", "day", "DURATION", "suffix", "ci"),
+    ("unit", "years", "year", "DURATION", "suffix", "ci"),
+    ("context", "killed", None, "KILL", None, "ci"),
+    ("context", "dead", None, "KILL", None, "ci"),
+    ("context", "injured", None, "WOUND", None, "ci"),
+    ("context", "wounded", None, "WOUND", None, "ci"),
+)
+
+
+def _alt(terms: list[str]) -> str:
+    return "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))
+
+
+def _compile(rows: tuple[tuple, ...]) -> _Lexicon:
+    prefix_units: dict[str, tuple[str, str]] = {}
+    suffix_cs: dict[str, tuple[str, str]] = {}
+    suffix_ci: dict[str, tuple[str, str]] = {}
+    objects: dict[str, str] = {}
+    context: dict[str, str] = {}
+    for kind, term, unit, category, position, case in rows:
+        if not term:
+            continue
+        if kind == "unit":
+            if position == "prefix":
+                prefix_units.setdefault(term, (unit, category))
+            elif case == "ci":
+                suffix_ci.setdefault(term.lower(), (unit, category))
+            else:
+                suffix_cs.setdefault(term, (unit, category))
+        elif kind == "object":
+            objects.setdefault(term.lower(), category)
+        elif kind == "context":
+            context.setdefault(term.lower(), category)
+    prefix_re = (
+        re.compile(r"(?:^|(?<=[^A-Za-z]))(" + _alt(list(prefix_units)) + r")\s?$") if prefix_units else None
+    )
+    end = r"(?![A-Za-z0-9])"
+    cs_re = re.compile(r"(?:\s?|-)(" + _alt(list(suffix_cs)) + r")" + end) if suffix_cs else None
+    ci_re = (
+        re.compile(r"(?:\s?|-)(" + _alt(list(suffix_ci)) + r")" + end, re.IGNORECASE) if suffix_ci else None
+    )
+    ctx_re = (
+        re.compile(r"\b(" + _alt(list(context)) + r")\b", re.IGNORECASE) if context else None
+    )
+    prefix_at = re.compile("(" + _alt(list(prefix_units)) + r")\s?") if prefix_units else None
+    return _Lexicon(prefix_re, prefix_units, cs_re, ci_re, suffix_cs, suffix_ci, objects, ctx_re, context, prefix_at)
+
+
+@lru_cache(maxsize=8)
+def _lexicon_cached(rows: tuple[tuple, ...]) -> _Lexicon:
+    return _compile(rows)
+
+
+def _lexicon_rows(lexicon: pl.DataFrame | None) -> tuple[tuple, ...]:
+    if lexicon is None:
+        return _DEFAULT_ROWS
+    cols = ["kind", "term", "unit", "category", "position", "case"]
+    frame = lexicon.select([pl.col(c) if c in lexicon.columns else pl.lit(None, pl.String).alias(c) for c in cols])
+    return tuple(frame.iter_rows())
+
+
+# --------------------------------------------------------------------------- scanner
+
+
+class _Scanner:
+    def __init__(self, lex: _Lexicon, one_of: bool = True):
+        self.lex = lex
+        self.one_of = one_of
+
+    # ---- number cores
+    def _core(self, text: str, m: re.Match) -> _Num | None:
+        s, e = m.span()
+        g = m.lastgroup
+        raw = m.group(0)
+        if g == "vague":
+            low = high = 0.0
+            key = re.sub(r"\s+", " ", raw.lower())
+            for pat, lo, hi in _VAGUE:
+                if re.fullmatch(pat, key):
+                    low, high = lo, hi
+                    break
+            return _Num(s, e, low, low, high, "vague", raw=raw)
+        if g == "several":
+            parts = re.sub(r"\s+", " ", raw.lower()).rsplit(" ", 1)
+            lo, hi = _SEVERAL[parts[0]]
+            scale = 12.0 if parts[1] == "dozen" else _SCALE_WORDS[parts[1]]
+            return _Num(s, e, lo * scale, lo * scale, hi * scale, "several", raw=raw)
+        if g == "frac":
+            a, b = raw.split("/")
+            if int(b) == 0 or int(a) >= int(b):
+                return None
+            v = int(a) / int(b)
+            return _Num(s, e, v, v, v, "frac", raw=raw)
+        if g == "digits":
+            v = _digits_value(raw)
+            num = _Num(s, e, v, v, v, "digits", raw=raw, base=v)
+            self._scale(text, num)
+            return num
+        # number words
+        tokens = re.findall(r"[A-Za-z]+", raw)
+        value, used = _words_value(tokens)
+        if value is None:
+            return None
+        if used < len(tokens):
+            # cut the match after the used tokens
+            pos = s
+            for tok in tokens[:used]:
+                pos = text.index(tok, pos) + len(tok)
+            e = pos
+            raw = text[s:e]
+        low_raw = raw.lower()
+        if low_raw in ("a", "an"):
+            return None
+        # "two-thirds", "one quarter"
+        fm = re.match(r"(?:\s*-\s*|\s+)(halves|half|thirds?|quarters?|fourths?|fifths?|sixths?|tenths?)\b", text[e:])
+        if fm and value <= 10 and not low_raw.startswith("a"):
+            v = value / _FRACTIONS[fm.group(1).lower()]
+            return _Num(s, e + fm.end(), v, v, v, "frac", raw=text[s:e + fm.end()])
+        num = _Num(s, e, value, value, value, "words", raw=raw)
+        if any(t.lower() in _SCALE_WORDS for t in tokens[:used]):
+            num.scaled = True
+        return num
+
+    def _scale(self, text: str, num: _Num) -> None:
+        rest = text[num.end:num.end + 14]
+        m = re.match(r"\s*-?\s*(hundred|thousand|million|billion|trillion)\b", rest, re.IGNORECASE)
+        if m:
+            f = _SCALE_WORDS[m.group(1).lower()]
+            num.value *= f
+            num.low *= f
+            num.high *= f
+            num.end += m.end()
+            num.scaled = True
+            return
+        m = re.match(r"(bn|mn|mln|bln|mil|mio|tn|trn|k|K|M|B|m|b)(?![A-Za-z0-9])", rest)
+        if m is None:
+            m = re.match(r"\s(bn|mn|mln|bln|tn|M|B)(?![A-Za-z0-9])", rest)
+        if m:
+            abbr = m.group(1)
+            if abbr in ("m", "b"):
+                # "12.3m tonnes" / "$5m" are millions, "37m (121ft)" is metres: decided by caller
+                num.raw = abbr
+                return
+            f = _SCALE_ABBR[abbr]
+            num.value *= f
+            num.low *= f
+            num.high *= f
+            num.end += m.end()
+            num.scaled = True
+
+    def _apply_small_abbr(self, text: str, num: _Num, money: bool) -> None:
+        abbr = num.raw
+        if abbr not in ("m", "b") or num.kind != "digits":
+            return
+        after = text[num.end + 1:num.end + 40]
+        millions = money or bool(
+            re.match(r"\s+(?:of\s+)?(?:[a-z]+s\b|people|tonnes|barrels|users|viewers|visitors)", after)
+        ) and not re.match(r"\s+(?:long|high|tall|wide|deep|away|above|below|race|sprint|dash)\b", after)
+        if abbr == "b" and not money:
+            return
+        if millions:
+            f = 1e6 if abbr == "m" else 1e9
+            num.value *= f
+            num.low *= f
+            num.high *= f
+            num.end += 1
+            num.scaled = True
+
+    # ---- ranges
+    def _range(self, text, num, pos, pre_unit, first_unit, range_word, left, money):
+        rng = _RANGE_MID.match(text, pos)
+        if not rng:
+            return None
+        sep = re.sub(r"\s+", " ", rng.group("sep").strip().lower())
+        dash = sep in ("-", "–", "—", "‐")
+        if sep == "and" and range_word != "between":
+            return None
+        if sep == "up to" and range_word != "from":
+            return None
+        if sep in ("to", "through") and _BY_LEFT.search(left):
+            return None
+        if dash and num.kind == "words":
+            return None
+        raw = text[num.start:num.end]
+        if (
+            num.kind == "digits" and _YEAR.fullmatch(raw) and range_word is None and not dash
+            and pre_unit is None and first_unit is None
+        ):
+            return None
+        p2 = rng.end()
+        pre2 = None
+        if self.lex.prefix_at is not None:
+            pm = self.lex.prefix_at.match(text, p2)
+            if pm:
+                pre2 = self.lex.prefix_units[pm.group(1)]
+                p2 = pm.end()
+        m2 = _CORE.match(text, p2)
+        if not m2 or m2.lastgroup not in ("digits", "words"):
+            return None
+        if dash and m2.lastgroup != num.kind:
+            return None
+        if dash and _PHONE.match(text, num.start):
+            return "skip"
+        n2 = self._core(text, m2)
+        if n2 is None:
+            return None
+        self._apply_small_abbr(text, n2, pre2 is not None or money)
+        u2_end, u2, term2 = self._suffix_unit(text, n2.end)
+        second_unit = u2 if u2_end > n2.end else None
+        if first_unit and second_unit and first_unit[0] != second_unit[0]:
+            return None
+        if pre_unit and pre2 and pre_unit[0] != pre2[0]:
+            return None
+        if pre2 and not pre_unit:
+            return None
+        if not dash and (pre_unit or first_unit) and not (pre2 or second_unit) and range_word is None:
+            return None
+        a, b = num.value, n2.value
+        if n2.scaled and not num.scaled and n2.base:
+            scale = n2.value / n2.base
+            if scale > 1 and a * scale <= b:
+                a *= scale
+        if a > b and range_word != "from":
+            return None
+        return (min(a, b), max(a, b), n2.end, (u2_end, u2, term2) if second_unit else None, pre2)
+
+    # ---- neighbourhood
+    def _prefix_unit(self, text: str, start: int) -> tuple[int, tuple[str, str] | None]:
+        if self.lex.prefix_re is None:
+            return start, None
+        left = text[max(0, start - 6):start]
+        m = self.lex.prefix_re.search(left)
+        if not m:
+            return start, None
+        return start - (len(left) - m.start()), self.lex.prefix_units[m.group(1)]
+
+    def _suffix_unit(self, text: str, pos: int) -> tuple[int, tuple[str, str] | None, str]:
+        best_end, best, term = pos, None, ""
+        if self.lex.suffix_cs is not None:
+            m = self.lex.suffix_cs.match(text, pos)
+            if m:
+                best_end, best, term = m.end(), self.lex.suffix_units[m.group(1)], m.group(1)
+        if self.lex.suffix_ci is not None:
+            m = self.lex.suffix_ci.match(text, pos)
+            if m and m.end() > best_end:
+                best_end, best, term = m.end(), self.lex.suffix_units_ci[m.group(1).lower()], m.group(1)
+        return best_end, best, term
+
+    def _object(self, text: str, pos: int, allow_of: bool) -> tuple[int, str | None]:
+        """Short counted noun phrase starting after `pos` (lower-case content words)."""
+        p = pos
+        if allow_of:
+            m = _OF_WORD.match(text, p)
+            if m:
+                p = m.end()
+        words: list[str] = []
+        end = pos
+        q = p
+        for _ in range(3):
+            m = _OBJ_WORD.match(text, q) if q != p or not allow_of else re.compile(r"\s*([A-Za-z][A-Za-z'’-]*)").match(text, q)
+            if not m:
+                break
+            w = m.group(1)
+            lw = w.lower()
+            if lw in _STOP or lw in self.lex.context and lw not in self.lex.objects or lw.endswith("ly"):
+                break
+            if w[0].isupper() and not (w.endswith("s") and w[1:].islower()):
+                break
+            words.append(w)
+            q = m.end()
+            end = q
+            if lw in self.lex.objects and len(words) >= 1 and lw.endswith("s"):
+                break
+        if not words:
+            return pos, None
+        # a phrase ends at its head noun: drop trailing words that look like verbs
+        while len(words) > 1 and (words[-1].lower().endswith("ed") or words[-1].lower().endswith("ing")):
+            words.pop()
+            end = text.rindex(words[-1], pos, end) + len(words[-1])
+        return end, " ".join(words)
+
+    def _context_category(self, text: str, s: int, e: int, cache: dict) -> str | None:
+        if self.lex.context_re is None:
+            return None
+        lo = max(0, s - 100)
+        hi = min(len(text), e + 100)
+        left = text[lo:s]
+        cut = max(left.rfind(". "), left.rfind("\n"), left.rfind("! "), left.rfind("? "))
+        if cut >= 0:
+            lo = lo + cut + 1
+        right = text[e:hi]
+        cuts = [i for i in (right.find(". "), right.find("\n"), right.find("! "), right.find("? ")) if i >= 0]
+        if cuts:
+            hi = e + min(cuts)
+        best, best_d = None, 10**9
+        for m in self.lex.context_re.finditer(text, lo, hi):
+            d = s - m.end() if m.end() <= s else m.start() - e
+            if d < 0:
+                continue
+            if d < best_d:
+                best, best_d = self.lex.context[m.group(1).lower()], d
+        return best
+
+    # ---- one figure
+    def figure(self, text: str, m: re.Match, cache: dict) -> tuple[dict | None, int]:
+        num = self._core(text, m)
+        if num is None:
+            return None, m.end()
+        s = num.start
+        raw_core = text[num.start:num.end]
+        if num.kind == "digits":
+            dm = _ISO_DATE.match(text, s)
+            if dm:
+                return None, dm.end()
+            sm = _SCI.match(text, num.end)
+            if sm and sm.end() > num.end + 3:
+                return None, sm.end()
+            if text[s - 1:s] == "(" and text[num.end:num.end + 1] == ")":
+                return None, num.end
+        elif num.kind == "words":
+            if text[s - 1:s] == "-" and text[s - 2:s - 1].isalpha():
+                return None, num.end
+            if raw_core[:1].isupper():
+                cm = _CAP_TOKEN_LEFT.search(text[max(0, s - 30):s])
+                if cm and cm.group(1)[:1].isupper() and cm.group(1).lower() not in _ALLOWED_CAPS:
+                    return None, num.end
+        # "one out of three", "1 in 5"
+        if num.kind in ("digits", "words") and not num.scaled:
+            om = _OUT_OF.match(text, num.end)
+            if om:
+                m3 = _CORE.match(text, om.end())
+                if m3 and m3.lastgroup in ("digits", "words"):
+                    n3 = self._core(text, m3)
+                    if n3 is not None and n3.value > num.value > 0 and not n3.scaled:
+                        v = num.value / n3.value
+                        return self._emit(text, s, n3.end, v, v, v, "exact", None, None, "COUNT"), n3.end
+
+        # --- left side
+        span_start, pre_unit = self._prefix_unit(text, s)
+        negative = False
+        if pre_unit is None and num.kind == "digits":
+            nm = _NEG_LEFT.search(text[max(0, s - 7):s])
+            if nm:
+                negative = True
+                span_start = s - (len(text[max(0, s - 7):s]) - nm.start())
+        left = text[max(0, span_start - 40):span_start]
+        qualifier = None
+        qm = _QUAL_RE.search(left)
+        if qm:
+            for i, (_, q) in enumerate(_QUALIFIERS):
+                if qm.group(f"q{i}"):
+                    qualifier = q
+                    break
+            word = qm.group(0).strip().lower()
+            if word in ("over", "under", "above", "below", "sub") and num.kind == "vague":
+                qualifier = None
+            elif word == "some" and num.kind in ("vague",):
+                qualifier = None
+            else:
+                span_start -= len(left) - qm.start()
+                if left[qm.start():qm.start() + 1].isspace():
+                    span_start += 1
+        range_word = None
+        if qualifier is None:
+            rm = _RANGE_LEFT.search(left)
+            if rm:
+                range_word = rm.group("w").lower()
+
+        # --- exclusions that only look left
+        before = text[max(0, s - 2):s]
+        if num.kind == "digits" and pre_unit is None and not negative:
+            if before[-1:].isalpha() or before[-1:] in ("#", "@", "/") or (before[-1:] == "-" and before[-2:-1].isalpha()):
+                if not re.search(r"(?:minus|sub)-$", text[max(0, s - 6):s], re.IGNORECASE):
+                    return None, num.end
+        if num.kind == "digits" and before[-1:] == ":" and text[max(0, s - 3):s - 1].strip().isdigit():
+            return None, num.end
+
+        # --- scale abbreviations m/b (million vs metre)
+        money_prefix = pre_unit is not None and pre_unit[1] == "MONEY"
+        self._apply_small_abbr(text, num, money_prefix)
+        e = num.end
+
+        # --- range
+        low, high, value = num.low, num.high, num.value
+        is_range = False
+        shared_unit = False
+        unit_end, unit, unit_term = self._suffix_unit(text, e)
+        first_unit = unit if unit_end > e else None
+        rng = None
+        if num.kind in ("digits", "words"):
+            rng = self._range(text, num, e, pre_unit, first_unit, range_word, left, money_prefix)
+            if rng is None and first_unit is not None:
+                rng = self._range(text, num, unit_end, pre_unit, first_unit, range_word, left, money_prefix)
+        if rng is not None:
+            if rng == "skip":
+                return None, e
+            low, high, e, u2, pre2 = rng
+            is_range = True
+            value = (low + high) / 2.0
+            if u2 is not None:
+                unit_end, unit, unit_term = u2
+            else:
+                unit_end, unit, unit_term = self._suffix_unit(text, e)
+                if unit_end <= e and first_unit is not None:
+                    unit_end, unit, shared_unit = e, first_unit, True
+            if range_word:
+                rm = _RANGE_LEFT.search(left)
+                span_start -= len(left) - rm.start()
+            if pre2 and pre_unit is None:
+                pre_unit = pre2
+        if negative:
+            value, low, high = -value, -high, -low
+
+        # --- unit after the number
+        age = False
+        if unit_end > e:
+            e = unit_end
+        elif not shared_unit:
+            unit = None
+        if unit is not None and unit[1] == "MONEY" and pre_unit is not None:
+            pass
+        final_unit = pre_unit or unit
+        # prefix currency wins ("$5 million dollars"); unit words refine
+        if pre_unit and unit and unit[1] == "MONEY":
+            final_unit = unit if unit[0] not in ("USD",) else pre_unit
+        elif pre_unit and unit:
+            final_unit = pre_unit  # "$52 a barrel" handled by rate below; "$10 per gram"
+        if unit is not None and unit[1] == "AGE":
+            age = True
+        if final_unit is None and _AGED_LEFT.search(text[max(0, span_start - 12):span_start]) and num.kind != "vague":
+            final_unit = ("year", "AGE")
+            age = True
+        if (
+            final_unit is None
+            and num.kind == "digits"
+            and not is_range
+            and 0 < value < 120
+            and value == int(value)
+            and _NAME_AGE_LEFT.search(text[max(0, s - 30):s])
+            and text[e:e + 1] == ","
+        ):
+            final_unit = ("year", "AGE")
+            age = True
+        unit_str = final_unit[0] if final_unit else None
+        category = final_unit[1] if final_unit else None
+        if final_unit and final_unit[1] == "MONEY":
+            rm_ = _RATE.match(text, e)
+            if rm_:
+                unit_str = f"{unit_str}/{(rm_.group(1) or rm_.group(2)).lower()}"
+                e = rm_.end()
+        elif final_unit and final_unit[1] == "MEASURE" and unit_str in ("bbl", "t", "l", "gal", "m3"):
+            rm_ = _RATE.match(text, e)
+            if rm_ and (rm_.group(1) or rm_.group(2)).lower() in ("year", "month", "week", "day", "hour"):
+                unit_str = f"{unit_str}/{(rm_.group(1) or rm_.group(2)).lower()}"
+                e = rm_.end()
+
+        # --- exclusions that need both sides
+        after = text[e:e + 40]
+        if num.kind == "digits" and final_unit is None:
+            nxt = text[num.end:num.end + 3]
+            if nxt[:1].isalpha() and not is_range:
+                # 3rd, 5G, 4x4, 1990s, 10am
+                return None, num.end
+            if _TIME_RIGHT.match(text, num.end):
+                return None, num.end
+            if _MONTH_LEFT.search(text[max(0, s - 12):s]) or _MONTH_RIGHT.match(text, num.end):
+                return None, e
+        if num.kind == "digits" and final_unit is None and not qualifier:
+            if _PHONE.match(text, s):
+                return None, e
+        if num.kind == "digits" and _ORDINAL_RIGHT.match(text, num.end):
+            return None, num.end
+        if final_unit is None and re.match(r"-[A-Za-z]", text[e:e + 2]) and not is_range:
+            # compound adjectives: "four-door", "5-star", "one-time"
+            return None, e
+        # --- name-like contexts: "iPhone 11", "Game 2", "Group of 20", "3 Men Punished"
+        if num.kind == "digits" and final_unit is None and qualifier is None:
+            cm = _CAP_TOKEN_LEFT.search(text[max(0, span_start - 30):span_start])
+            if cm:
+                tok = cm.group(1)
+                if (tok[:1].isupper() or any(ch.isupper() for ch in tok[1:])) and tok.lower() not in _ALLOWED_CAPS:
+                    return None, e
+            if _NEXT_TWO_CAPS.match(text, e) and not is_range:
+                return None, e
+            nc = _NEXT_CAP.match(text, e)
+            if (
+                nc and not is_range and not nc.group(1).endswith("s") and num.value >= 100
+                and num.value == int(num.value) and int(num.value) % 10 != 0 and "," not in raw_core
+            ):
+                # model numbers: "737 Max", "787 Dreamliner"
+                return None, e
+
+        # --- counted object
+        obj = None
+        obj_end = e
+        if final_unit is None or age:
+            allow_of = num.kind in ("vague", "several") or (num.kind == "words" and num.scaled) or num.scaled
+            if not age:
+                obj_end, obj = self._object(text, e, allow_of)
+        if num.kind == "words" and raw_core.lower() in ("one", "an", "a") and not is_range:
+            # "one" is a figure when it counts something: "one solution", "one of the best ..."
+            nxt = re.match(r"\s+([A-Za-z][\w'’-]*)", text[e:e + 30])
+            if nxt is None:
+                return None, e
+            w = nxt.group(1).lower()
+            prev = re.search(r"([A-Za-z]+)\s+$", text[max(0, s - 20):s])
+            if prev and prev.group(1).lower() in _ONE_PREV_STOP:
+                return None, e
+            if w == "of":
+                if not self.one_of:
+                    return None, e
+            elif w in _ONE_FOLLOW_STOP:
+                return None, e
+        # years: 1000..2100 plain integers with nothing attached
+        if (
+            num.kind == "digits"
+            and final_unit is None
+            and not num.scaled
+            and _YEAR.fullmatch(raw_core)
+            and not is_range
+        ):
+            plural_obj = obj is not None and obj.split()[0].lower().endswith("s") and obj.split()[0][0].islower()
+            if not plural_obj:
+                return None, e
+        if num.kind == "digits" and is_range and final_unit is None:
+            plural_obj = obj is not None and obj.split()[0][0].islower() and obj.split()[0].endswith("s")
+            if _YEAR.fullmatch(raw_core) and 1800 <= high <= 2199 and not plural_obj:
+                return None, e
+        if obj is not None:
+            e = obj_end
+
+        # --- category
+        if category is None:
+            if obj:
+                head = obj.lower()
+                category = self.lex.objects.get(head) or self.lex.objects.get(head.split()[-1])
+            if category is None:
+                category = self._context_category(text, span_start, e, cache)
+            if category is None:
+                category = "COUNT"
+        # "two days" etc. with an object that is a duration word
+        if num.kind == "vague" or num.kind == "several":
+            if qualifier is None:
+                qualifier = "approx"
+        if is_range:
+            qualifier = "range"
+        if qualifier is None:
+            qualifier = "exact"
+        if num.kind in ("vague", "several"):
+            value = low
+        elif qualifier in ("exact", "approx"):
+            low = high = value
+        elif qualifier in ("at_least", "more_than"):
+            low, high = value, None
+        elif qualifier in ("at_most", "less_than", "up_to"):
+            low, high = None, value
+        return self._emit(text, span_start, e, value, low, high, qualifier, unit_str, obj, category), e
+
+    @staticmethod
+    def _emit(text, start, end, value, low, high, qualifier, unit, obj, category) -> dict:
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        return {
+            "start_char": start,
+            "end_char": end,
+            "mention_text": text[start:end],
+            "value": float(value),
+            "value_low": None if low is None else float(low),
+            "value_high": None if high is None else float(high),
+            "qualifier": qualifier,
+            "unit": unit,
+            "object": obj,
+            "category": category,
+        }
+
+    def scan(self, text: str) -> list[dict]:
+        out: list[dict] = []
+        pos = 0
+        cache: dict = {}
+        n = len(text)
+        while pos < n:
+            m = _CORE.search(text, pos)
+            if m is None:
+                break
+            fig, nxt = self.figure(text, m, cache)
+            if fig is not None:
+                out.append(fig)
+            pos = max(nxt, m.start() + 1)
+        return out
+
+
+def figures_in_text(text: str, lexicon: pl.DataFrame | None = None, one_of: bool = True) -> list[dict]:
+    """Figures of one text as dicts (start_char, end_char, mention_text, value, value_low,
+    value_high, qualifier, unit, object, category); for tests and notebooks."""
+    return _Scanner(_lexicon_cached(_lexicon_rows(lexicon)), one_of=one_of).scan(text or "")
+
+
+_ROW_SCHEMA = pl.Schema(
+    {
+        "figure_id": pl.String,
+        "article_id": pl.String,
+        "start_char": pl.Int32,
+        "end_char": pl.Int32,
+        "mention_text": pl.String,
+        "value": pl.Float64,
+        "value_low": pl.Float64,
+        "value_high": pl.Float64,
+        "qualifier": pl.String,
+        "unit": pl.String,
+        "object": pl.String,
+        "category": pl.String,
+    }
+)
+
+
+def _batch(frame: pl.DataFrame, scanner: _Scanner) -> pl.DataFrame:
+    cols: dict[str, list] = {k: [] for k in _ROW_SCHEMA.names()}
+    for article_id, text in zip(frame["article_id"].to_list(), frame["text"].to_list()):
+        if not text:
+            continue
+        for f in scanner.scan(text):
+            cols["figure_id"].append(stable_id("fig_", article_id, f["start_char"], f["end_char"]))
+            cols["article_id"].append(article_id)
+            for k, v in f.items():
+                cols[k].append(v)
+    return pl.DataFrame(cols, schema=_ROW_SCHEMA)
+
+
+def extract_figures(articles: pl.LazyFrame, lexicon: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """One row per numeric fact in `articles.text` (FIGURES contract; event_id NULL).
+
+    `lexicon` is `newsfacts.reference.figures.load_figure_lexicon(seeds_dir)`; without it a
+    small built-in default (percent, $/€/£, killed/injured) is used.
+    """
+    scanner = _Scanner(_lexicon_cached(_lexicon_rows(lexicon)))
+    rows = articles.lazy().select(
+        pl.col("article_id").cast(pl.String), pl.col("text").cast(pl.String)
+    ).map_batches(lambda df: _batch(df, scanner), schema=_ROW_SCHEMA)
+    return conform(rows, FIGURES)
