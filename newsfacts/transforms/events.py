@@ -147,8 +147,34 @@ _NEGATION_BEFORE = re.compile(
 )
 _COMPLEMENT_BEFORE = re.compile(r"\b(?:to|that|for|of|on|plan(?:s|ned)? to)\s+(?:\w+[\s,]+){0,4}$", re.IGNORECASE)
 _INTENT_TYPES = {"AGREE", "REQUEST", "THREATEN", "REJECT"}
+# An action announced for the future is coded as the announcement (PLOVER): a promise or
+# offer of cooperation is AGREE, an announced or conditional act of conflict THREATEN.
+_FUTURE_BEFORE = re.compile(
+    r"\b(?:(?P<agree>(?:agree[sd]?|offer(?:s|ed)?|promis(?:e|es|ed)|pledg(?:e|es|ed)|commit(?:s|ted)?|"
+    r"ready|willing|prepared|undert(?:ake|akes|ook)) to)"
+    r"|(?P<threat>(?:threat(?:en|ens|ened)|sworn|swore|vow(?:s|ed)?) to)"
+    r"|(?P<modal>will|would|shall|may|might|(?:plans?|planned|planning|intends?|intended|is set|are set) to))"
+    r"\s+(?:(?:also|not|soon|then|now|further|be|\w+ly)\s+){0,2}$",
+    re.IGNORECASE,
+)
+_CONDITION_AFTER = re.compile(r"\b(?:unless|or face|or else|until|if)\b", re.IGNORECASE)
+_COOPERATIVE_TYPES = {"AID", "CONSULT", "CONCEDE", "RETREAT", "COOPERATE", "SUPPORT", "AGREE"}
+_CONFLICT_TYPES = {"ASSAULT", "COERCE", "SANCTION", "PROTEST", "MOBILIZE"}
 _VIOLENT_TYPES = {"ASSAULT"}
 _MATERIAL_TYPES = {"ASSAULT", "PROTEST", "COERCE", "MOBILIZE", "SANCTION", "AID", "RETREAT", "COOPERATE"}
+
+# confidence = weighted evidence that this is the document's main, real event
+W_TRIGGER = 0.30  # lexicon weight: how specific the trigger is
+W_DOC_POS = 0.25  # headline / lead sentence first
+W_SENT_POS = 0.12  # earlier in its sentence (main clause before subordinate ones)
+W_FIRST = 0.15  # first trigger of its sentence
+W_VIOLENT = 0.03
+W_MATERIAL = 0.04
+W_LOCATION = 0.05
+W_FATALITIES = 0.06
+W_NEGATED = 0.25
+W_COMPLEMENT = 0.15
+SENTENCE_MARGIN = 0.15  # keep events within this much of their sentence's best
 
 # ---------------------------------------------------------------- dates
 
@@ -351,6 +377,12 @@ def _group(frame: pl.DataFrame, key: str = "article_id") -> dict[str, list[dict]
     return out
 
 
+def _title_like(text: str, s0: int, s1: int) -> bool:
+    """A headline in Title Case: most longer words capitalised."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text[s0:s1]) if len(w) > 3]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
 def _refine(trig: _Trigger, text: str, s0: int, s1: int, t0: int, t1: int, lex: _Lexicon) -> dict:
     ev = {
         "event_type": trig.event_type,
@@ -358,7 +390,10 @@ def _refine(trig: _Trigger, text: str, s0: int, s1: int, t0: int, t1: int, lex: 
         "acled_event_type": trig.acled_event_type,
         "acled_sub_event_type": trig.acled_sub_event_type,
     }
+    chosen, chosen_key = None, None
     for rule in lex.rules:  # sorted by priority, highest first
+        if chosen is not None and rule.priority < chosen.priority:
+            break
         if trig.trigger_class not in rule.applies_to:
             continue
         if rule.scope == "before":
@@ -367,14 +402,20 @@ def _refine(trig: _Trigger, text: str, s0: int, s1: int, t0: int, t1: int, lex: 
             a, b = t1, min(s1, t1 + 80)
         else:
             a, b = s0, s1
-        found = None
+        dist = None
         for m in rule.pattern.finditer(text, a, b):
             if rule.scope == "sentence" and t0 <= m.start() < t1:
                 continue  # the trigger itself is not its own context
-            found = m
-            break
-        if found is None:
+            d = t0 - m.end() if m.end() <= t0 else m.start() - t1
+            if dist is None or d < dist:
+                dist = d
+        if dist is None:
             continue
+        # equal priority: the context word nearest the trigger decides
+        if chosen_key is None or dist < chosen_key:
+            chosen, chosen_key = rule, dist
+    if chosen is not None:
+        rule = chosen
         changed = rule.event_type is not None and rule.event_type != ev["event_type"]
         if rule.event_type is not None:
             ev["event_type"] = rule.event_type
@@ -385,7 +426,6 @@ def _refine(trig: _Trigger, text: str, s0: int, s1: int, t0: int, t1: int, lex: 
             ev["acled_sub_event_type"] = rule.acled_sub_event_type
         elif changed:
             ev["acled_event_type"] = ev["acled_sub_event_type"] = None
-        break
     return ev
 
 
@@ -437,7 +477,25 @@ def _extract_rows(
             s0, s1 = spans[si]
             if t0 >= s1:  # between sentences (should not happen)
                 continue
+            word = text[t0:t1]
+            if (
+                word[:1].isupper() and not word.isupper() and t0 > s0
+                and not _title_like(text, s0, s1)
+                and not re.search(r"[.!?:;\"“(]\s*$", text[s0:t0])
+            ):
+                continue  # capitalised inside a running sentence: part of a name ("Amnesty International")
             ev = _refine(trig, text, s0, s1, t0, t1, lex)
+            fut = _FUTURE_BEFORE.search(text, max(s0, t0 - 50), t0)
+            if fut is not None and ev["event_type"] not in {"REQUEST", "ACCUSE", "THREATEN", "REJECT"}:
+                conditional = _CONDITION_AFTER.search(text, t1, s1) is not None
+                if fut.group("agree"):
+                    new_type = "AGREE"
+                elif fut.group("threat") or conditional or ev["event_type"] in _CONFLICT_TYPES:
+                    new_type = "THREATEN"
+                else:
+                    new_type = "AGREE"
+                ev = {"event_type": new_type, "event_mode": None,
+                      "acled_event_type": None, "acled_sub_event_type": None}
             before = text[max(s0, t0 - 60):t0]
             negated = bool(_NEGATION_BEFORE.search(before))
             prev = last_in_sentence.get(si)
@@ -500,15 +558,15 @@ def _extract_rows(
             rel = (t0 - s0) / max(1, s1 - s0)
             doc_pos = 1.0 if si == 0 else 0.75 if si == 1 else 0.6 if si <= 3 else 0.45 if si <= 8 else 0.3
             conf = (
-                0.30 * trig.weight
-                + 0.25 * doc_pos
-                + 0.12 * (1.0 - rel)
-                + 0.08 * first_in_sentence
-                + 0.08 * (ev["event_type"] in _VIOLENT_TYPES)
-                + 0.04 * (ev["event_type"] in _MATERIAL_TYPES)
-                + 0.05 * (loc is not None)
-                - 0.25 * negated
-                - 0.15 * complement
+                W_TRIGGER * trig.weight
+                + W_DOC_POS * doc_pos
+                + W_SENT_POS * (1.0 - rel)
+                + W_FIRST * first_in_sentence
+                + W_VIOLENT * (ev["event_type"] in _VIOLENT_TYPES)
+                + W_MATERIAL * (ev["event_type"] in _MATERIAL_TYPES)
+                + W_LOCATION * (loc is not None)
+                - W_NEGATED * negated
+                - W_COMPLEMENT * complement
             )
             rows.append(
                 {
@@ -604,6 +662,10 @@ def extract_events(
     events = pl.DataFrame(rows, schema={**EVENTS, "fatalities": pl.Int32}) if rows else pl.DataFrame(schema=EVENTS)
     if events.height == 0:
         return conform(events, EVENTS)
+    # weak secondary mentions in a sentence (subordinate nouns, complements) are dropped
+    events = events.filter(
+        pl.col("confidence") >= pl.col("confidence").max().over("article_id", "sentence_start") - SENTENCE_MARGIN
+    )
     fig = conform(figures, FIGURES).collect()
     links = _link(fig, events)
     kills = (
@@ -617,7 +679,7 @@ def extract_events(
         .join(kills, on="event_id", how="left", maintain_order="left")
         .with_columns(
             confidence=(
-                pl.col("confidence") + 0.06 * pl.col("fatalities").is_not_null().cast(pl.Float64)
+                pl.col("confidence") + W_FATALITIES * pl.col("fatalities").is_not_null().cast(pl.Float64)
             ).clip(0.01, 0.99).round(4)
         )
     )
