@@ -1,0 +1,364 @@
+"""Data-quality gate: validate the fact tables with Great Expectations.
+
+    result = run_gate({"articles": a, "locations": l, "figures": f, "events": e})
+    if not result.success:
+        write_report(result, warehouse / "dq")     # dq.html + dq.json
+        raise SystemExit(result.summary())
+
+Each table (a polars DataFrame with the contract columns of ``newsfacts.schema``)
+gets the derived ``_``-columns of ``derive.prepare_for_validation``, is
+converted with ``to_pandas()`` and validated against its JSON suite in
+``suites/`` through ONE ephemeral GX context per run (pandas datasource, one
+dataframe asset per table, whole-dataframe batch definitions). GX is imported
+lazily inside ``run_gate`` (the import costs seconds).
+
+Row positions in the results are 0-based positions in the frame passed in.
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+import polars as pl
+
+from newsfacts.expectations.derive import prepare_for_validation
+from newsfacts.expectations.suites import SUITE_TABLES, load_suite
+from newsfacts.schema import TABLES, empty
+
+EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Example:
+    row: int | None
+    value: Any
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    table: str
+    expectation_type: str
+    column: str | None
+    success: bool
+    description: str | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    element_count: int | None = None
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    observed_value: Any = None
+    examples: list[Example] = field(default_factory=list)
+    error: str | None = None
+
+    def label(self) -> str:
+        col = f"({self.column})" if self.column else ""
+        return f"{self.table}.{self.expectation_type}{col}"
+
+
+@dataclass
+class GateResult:
+    success: bool
+    outcomes: list[ExpectationOutcome]
+    row_counts: dict[str, int]
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+    def for_table(self, table: str) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if o.table == table]
+
+    def table_success(self, table: str) -> bool:
+        return all(o.success for o in self.for_table(table))
+
+    def summary(self, max_failures: int = 10) -> str:
+        failed = self.failures()
+        head = (
+            f"data-quality gate {'PASSED' if self.success else 'FAILED'}: "
+            f"{len(self.outcomes) - len(failed)}/{len(self.outcomes)} expectations met; rows "
+            + ", ".join(f"{t}={n}" for t, n in self.row_counts.items())
+            + f" ({self.seconds:.2f}s)"
+        )
+        lines = [head]
+        for o in failed[:max_failures]:
+            detail = o.error or (
+                f"{o.unexpected_count} unexpected" if o.unexpected_count is not None
+                else f"observed {o.observed_value!r}"
+            )
+            rows = [e.row for e in o.examples if e.row is not None]
+            at = f" e.g. rows {rows}" if rows else ""
+            lines.append(f"  FAIL {o.label()}: {detail}{at}")
+        if len(failed) > max_failures:
+            lines.append(f"  ... and {len(failed) - max_failures} more failures")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "success": self.success,
+            "seconds": self.seconds,
+            "timings": self.timings,
+            "row_counts": self.row_counts,
+            "tables": {
+                t: {"success": self.table_success(t), "rows": self.row_counts.get(t)}
+                for t in self.row_counts
+            },
+            "outcomes": [asdict(o) for o in self.outcomes],
+        }
+
+
+# --- GX plumbing -------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain-JSON version of GX/numpy/pandas values (NaN -> None, tuples -> lists)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item):
+        try:
+            return _jsonable(item())
+        except (TypeError, ValueError):
+            pass
+    isoformat = getattr(value, "isoformat", None)  # pandas Timestamp
+    if callable(isoformat):
+        return isoformat()
+    try:
+        if value != value:  # pandas NA / NaT
+            return None
+    except (TypeError, ValueError):
+        return None
+    return str(value)
+
+
+def _find_exception(info: Any) -> str | None:
+    if isinstance(info, dict):
+        if info.get("raised_exception"):
+            return str(info.get("exception_message") or "exception during validation")
+        for v in info.values():
+            found = _find_exception(v)
+            if found:
+                return found
+    return None
+
+
+def _column_of(kwargs: Mapping[str, Any]) -> str | None:
+    if "column" in kwargs:
+        return str(kwargs["column"])
+    if "column_A" in kwargs:
+        return f"{kwargs['column_A']},{kwargs['column_B']}"
+    if "column_list" in kwargs:
+        return ",".join(kwargs["column_list"])
+    return None
+
+
+def _outcome(table: str, evr: Any) -> ExpectationOutcome:
+    config = evr.expectation_config
+    kwargs = {k: v for k, v in dict(config.kwargs).items() if k not in ("batch_id",)}
+    result = evr.result or {}
+    values = result.get("partial_unexpected_list") or []
+    rows = result.get("partial_unexpected_index_list") or []
+    examples = []
+    for i, value in enumerate(values[:EXAMPLES]):
+        row = rows[i] if i < len(rows) else None
+        examples.append(Example(row=None if row is None else int(row), value=_jsonable(value)))
+    pct = result.get("unexpected_percent")
+    return ExpectationOutcome(
+        table=table,
+        expectation_type=config.type,
+        column=_column_of(kwargs),
+        success=bool(evr.success),
+        description=getattr(config, "description", None) or None,
+        kwargs=_jsonable(kwargs),
+        element_count=result.get("element_count"),
+        unexpected_count=result.get("unexpected_count"),
+        unexpected_percent=None if pct is None else float(pct),
+        observed_value=_jsonable(result.get("observed_value")),
+        examples=examples,
+        error=_find_exception(evr.exception_info),
+    )
+
+
+def _ephemeral_context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def run_gate(
+    tables: Mapping[str, pl.DataFrame],
+    *,
+    suites_dir: Path | None = None,
+    examples: int = EXAMPLES,
+) -> GateResult:
+    """Validate articles, locations, figures and events; never raises on bad data.
+
+    A table missing from ``tables`` is validated as an empty frame. Extra keys
+    are ignored.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    frames = {
+        t: (tables[t] if tables.get(t) is not None else empty(TABLES[t])) for t in SUITE_TABLES
+    }
+    t0 = time.perf_counter()
+    context = _ephemeral_context()
+    source = context.data_sources.add_pandas(name="newsfacts")
+    timings["gx_import_and_context"] = time.perf_counter() - t0
+    result_format = {
+        "result_format": "SUMMARY",
+        "partial_unexpected_count": max(examples, 1),
+    }
+    outcomes: list[ExpectationOutcome] = []
+    for table in SUITE_TABLES:
+        t0 = time.perf_counter()
+        prepared = prepare_for_validation(
+            table,
+            frames[table],
+            frames["articles"],
+            locations=frames["locations"],
+            events=frames["events"],
+        )
+        pandas_frame = prepared.to_pandas()
+        suite = load_suite(table, suites_dir)
+        batch_definition = source.add_dataframe_asset(name=table).add_batch_definition_whole_dataframe(
+            f"{table}_whole"
+        )
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": pandas_frame})
+        suite_result = batch.validate(suite, result_format=result_format)
+        table_outcomes = [_outcome(table, evr) for evr in suite_result.results]
+        # GX returns results in its own order: restore the suite's order for reports.
+        order: dict[tuple, int] = {}
+        for i, e in enumerate(suite.expectations):
+            config = e.configuration
+            order.setdefault((config.type, _column_of(config.kwargs), config.description), i)
+        table_outcomes.sort(
+            key=lambda o: order.get((o.expectation_type, o.column, o.description), len(order))
+        )
+        outcomes.extend(table_outcomes)
+        timings[table] = time.perf_counter() - t0
+    return GateResult(
+        success=all(o.success for o in outcomes),
+        outcomes=outcomes,
+        row_counts={t: frames[t].height for t in SUITE_TABLES},
+        seconds=time.perf_counter() - started,
+        timings=timings,
+    )
+
+
+# --- report ------------------------------------------------------------------------
+
+_CSS = """
+body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5em;color:#222}
+h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
+.ok{color:#17692e}.fail{color:#b3261e}
+.badge{display:inline-block;padding:.1em .6em;border-radius:.8em;color:#fff;font-weight:600}
+.badge.ok{background:#17692e}.badge.fail{background:#b3261e}
+table{border-collapse:collapse;width:100%;margin:.5em 0}
+th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
+th{background:#f4f4f4}tr.fail td{background:#fdecea}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
+.small{color:#666;font-size:.9em}
+"""
+
+
+def _esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def render_html(result: GateResult) -> str:
+    """Self-contained HTML page (inline CSS, no scripts, no external resources)."""
+    status = "ok" if result.success else "fail"
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<title>newsfacts data-quality report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>newsfacts data-quality gate "
+        f"<span class='badge {status}'>{'PASSED' if result.success else 'FAILED'}</span></h1>",
+        f"<p class='small'>{len(result.outcomes) - len(result.failures())}/"
+        f"{len(result.outcomes)} expectations met in {result.seconds:.2f}s "
+        "(Great Expectations Core, pandas engine)</p>",
+        "<table><tr><th>table</th><th>rows</th><th>status</th><th>failed expectations</th></tr>",
+    ]
+    for table, rows in result.row_counts.items():
+        ok = result.table_success(table)
+        n_failed = sum(1 for o in result.for_table(table) if not o.success)
+        parts.append(
+            f"<tr class='{'' if ok else 'fail'}'><td><a href='#{_esc(table)}'>{_esc(table)}</a>"
+            f"</td><td>{rows}</td><td class='{'ok' if ok else 'fail'}'>"
+            f"{'ok' if ok else 'FAILED'}</td><td>{n_failed}</td></tr>"
+        )
+    parts.append("</table>")
+    for table in result.row_counts:
+        parts.append(f"<h2 id='{_esc(table)}'>{_esc(table)}</h2>")
+        parts.append(
+            "<table><tr><th>status</th><th>expectation</th><th>column</th><th>check</th>"
+            "<th>unexpected</th><th>examples (row: value)</th></tr>"
+        )
+        outcomes = sorted(result.for_table(table), key=lambda o: o.success)
+        for o in outcomes:
+            if o.error:
+                unexpected = f"error: {o.error}"
+            elif o.unexpected_count is not None:
+                pct = f" ({o.unexpected_percent:.2f}%)" if o.unexpected_percent else ""
+                unexpected = f"{o.unexpected_count}{pct}"
+            else:
+                unexpected = f"observed: {json.dumps(o.observed_value)[:300]}"
+            examples = "<br>".join(
+                f"{'' if e.row is None else e.row}: <code>{_esc(json.dumps(e.value)[:200])}</code>"
+                for e in o.examples
+            )
+            parts.append(
+                f"<tr class='{'' if o.success else 'fail'}'>"
+                f"<td class='{'ok' if o.success else 'fail'}'>{'ok' if o.success else 'FAIL'}</td>"
+                f"<td><code>{_esc(o.expectation_type)}</code></td>"
+                f"<td><code>{_esc(o.column)}</code></td><td>{_esc(o.description)}</td>"
+                f"<td>{_esc(unexpected)}</td><td>{examples}</td></tr>"
+            )
+        parts.append("</table>")
+    parts.append(
+        "<p class='small'>Columns starting with <code>_</code> are derived before validation "
+        "(newsfacts.expectations.derive). Row numbers are 0-based positions in the table "
+        "as validated.</p></body></html>"
+    )
+    return "\n".join(parts)
+
+
+def write_report(result: GateResult, path: Path) -> tuple[Path, Path]:
+    """Write ``<path>.html`` (self-contained) and ``<path>.json``; return both paths.
+
+    ``path`` may carry a ``.html``/``.json`` suffix or none; an existing
+    directory gets ``dq_report.html`` / ``dq_report.json`` inside it.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "dq_report"
+    if path.suffix in (".html", ".json"):
+        path = path.with_suffix("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    html_path = path.with_name(path.name + ".html")
+    json_path = path.with_name(path.name + ".json")
+    html_path.write_text(render_html(result), encoding="utf-8")
+    json_path.write_text(
+        json.dumps(_jsonable(result.to_dict()), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    return html_path, json_path
