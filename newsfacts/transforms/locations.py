@@ -1,0 +1,205 @@
+"""Place mentions: gazetteer matching + rule-based toponym resolution.
+
+Steps (all per batch, vectorised in polars except the phrase matcher's greedy pass):
+
+1. candidate spans: leftmost-longest, word-bounded matches of every gazetteer
+   name (case-sensitive, so "turkey" or "reading" never match);
+2. mention filters: sentence-initial common words, person/title context
+   ("President Jordan", "Paris Hilton"), names the stop-list marks `ambiguous`
+   unless they have locative context ("in Nice", "Nice, France");
+3. resolution: each mention's candidate places are scored with a type prior
+   (country > continent > admin1 > city by population, national capitals
+   boosted, primary names over alternate names), article context (a place in a
+   country, or in a division, that the article names elsewhere wins) and the
+   "Paris, Texas" pattern (the next name narrows the candidates);
+4. output conforming to `newsfacts.schema.LOCATIONS`.
+
+Pure: frames in, frame out; the gazetteer comes from `newsfacts.reference.gazetteer`.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from newsfacts.schema import LOCATIONS, conform
+from newsfacts.transforms.ids import id_expr
+from newsfacts.transforms.phrase_match import match_phrases
+
+# words that, right before a capitalised name, make it a person or an organisation
+TITLE_WORDS = (
+    "President", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Sen.", "Senator", "Rep.",
+    "Gov.", "Governor", "Minister", "Prince", "Princess", "King", "Queen", "Pope", "Saint", "St.",
+    "General", "Gen.", "Judge", "Justice", "Sir", "Lord", "Lady", "Coach", "Captain", "Capt.",
+)
+# words that, right before a name, signal a place reading
+LOCATIVE_WORDS = (
+    "in", "at", "from", "near", "to", "into", "across", "outside", "around", "of", "via",
+    "toward", "towards", "through", "throughout", "between", "and", "northern", "southern",
+    "eastern", "western", "central", "north", "south", "east", "west",
+)
+# capitalised words after a city name that do not make it a person/organisation name
+_PLACE_HEADS = (
+    "City", "County", "Province", "Region", "Oblast", "State", "District", "Valley", "Bay",
+    "Airport", "Port", "Harbour", "Harbor", "Square", "Street", "Road", "Avenue", "Bridge",
+    "Mountains", "Hills", "River", "Lake", "Sea", "Island", "Islands", "Peninsula", "Metro",
+    "Strait", "Gulf", "Coast", "Basin", "Delta", "Plateau", "Desert", "Area", "Governorate",
+)
+
+_TYPE_PRIOR = {
+    "country": 100.0, "continent": 95.0, "region": 90.0, "water": 90.0, "admin1": 60.0,
+    "landmark": 70.0, "city": 0.0,
+}
+
+
+def _context(cands: pl.LazyFrame, articles: pl.LazyFrame) -> pl.LazyFrame:
+    """Add the text around each mention: previous word, next word, sentence start."""
+    text = articles.select(pl.col("article_id").cast(pl.String), pl.col("text"))
+    before = pl.col("text").str.slice(
+        pl.max_horizontal(pl.col("start_char") - 40, pl.lit(0)),
+        pl.col("start_char") - pl.max_horizontal(pl.col("start_char") - 40, pl.lit(0)),
+    )
+    after = pl.col("text").str.slice(pl.col("end_char"), 40)
+    return (
+        cands.join(text, on="article_id", how="left")
+        .with_columns(before=before, after=after)
+        .with_columns(
+            prev_word=pl.col("before").str.extract(r"(\S+)\s*$", 1),
+            prev_gap=pl.col("before").str.len_chars() - pl.col("before").str.strip_chars_end().str.len_chars(),
+            prev_initial=pl.col("before").str.contains(r"(?:^|[.!?:;]\s+|\n\s*|[\"“‘(\[]\s*|—\s*)\S+\s+$"),
+            next_word=pl.col("after").str.extract(r"^\s+(\S+)", 1),
+            after_gap=pl.col("after").str.len_chars() - pl.col("after").str.strip_chars_start().str.len_chars() - 1,
+            comma_next=pl.col("after").str.extract(r"^,\s+((?:[A-Z][\w’'.-]*)(?:\s+[A-Z][\w’'.-]*)*)", 1),
+            # headline-style context: most words around the mention are capitalised
+            title_case=(
+                pl.concat_str([pl.col("before"), pl.col("after")], separator=" ")
+                .str.count_matches(r"\b[A-Z]\w*").cast(pl.Float64)
+                / pl.concat_str([pl.col("before"), pl.col("after")], separator=" ")
+                .str.count_matches(r"\b\w+").cast(pl.Float64).clip(1.0, None)
+            ) > 0.6,
+            sentence_initial=pl.col("before").str.contains(r"(?:^|[.!?:;]\s+|\n\s*|[\"“‘(\[]\s*|—\s*)$"),
+        )
+        .drop("text", "before", "after")
+    )
+
+
+def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.LazyFrame:
+    """One row per place mention, conforming to `LOCATIONS`."""
+    articles = articles.lazy().select(pl.col("article_id").cast(pl.String), pl.col("text"))
+    gaz = gazetteer.lazy()
+    names = gazetteer["name"].unique().sort()
+    mentions = match_phrases(articles, names).rename({"pattern": "name"})
+    mentions = _context(mentions, articles)
+
+    # --- mention-level filters -------------------------------------------------------------------
+    name_info = gaz.group_by("name").agg(
+        ambiguous=pl.col("ambiguous").any(),
+        has_country=(pl.col("feature_type").is_in(["country", "continent", "region", "water"])).any(),
+        only_demonym=(pl.col("mention_kind") == "demonym").all(),
+        max_pop=pl.col("population").max(),
+        # a name that can only mean one country / one division gives article context
+        ctx_cc_only=pl.when((pl.col("feature_type") == "country").all() & (pl.col("country_code").n_unique() == 1))
+        .then(pl.col("country_code").first()),
+        ctx_a1_only=pl.when((pl.col("feature_type") == "admin1").all() & (pl.col("place_id").n_unique() == 1))
+        .then(pl.concat_str([pl.col("country_code").first(), pl.col("admin1_code").first()], separator=".")),
+    )
+    prev_clean = pl.col("prev_word").str.strip_chars("\"“‘'(")
+    locative = prev_clean.str.to_lowercase().is_in(LOCATIVE_WORDS) | pl.col("comma_next").is_not_null()
+    next_cap = pl.col("next_word").str.contains(r"^[A-Z][a-z]") & ~pl.col("next_word").str.strip_chars(".,;:!?’'s").is_in(_PLACE_HEADS)
+    prev_cap_name = (
+        pl.col("prev_word").str.contains(r"^[A-Z][a-z]+$")
+        & ~pl.col("prev_initial")
+        & (pl.col("prev_gap") == 1)
+        & ~prev_clean.str.to_lowercase().is_in(LOCATIVE_WORDS)
+    )
+    locative = locative.fill_null(False)
+    next_cap = next_cap.fill_null(False)
+    prev_cap_name = prev_cap_name.fill_null(False)
+    # "Paris Hilton", "Michael Jordan", "President Chad ...": a name glued to a capitalised
+    # word that is not itself a place, or after a title, reads as a person / organisation
+    personish = (
+        ~pl.col("only_demonym")
+        & ~pl.col("next_is_place").fill_null(False)
+        & (next_cap | prev_cap_name | prev_clean.is_in(TITLE_WORDS).fill_null(False))
+    )
+    keep = (
+        pl.col("matched_text").str.contains(r"^[A-Z\u00C0-\u00DE]")
+        & ~(pl.col("ambiguous") & ~locative)
+        & ~pl.col("person").fill_null(False)
+    )
+    next_place = mentions.select(
+        "article_id", next_start=pl.col("start_char"), next_is_place=pl.lit(True)
+    )
+    mentions = (
+        mentions.join(name_info, on="name", how="left")
+        .with_columns(next_start=pl.col("end_char") + 1 + pl.col("after_gap"))
+        .join(next_place, on=["article_id", "next_start"], how="left")
+        .with_columns(personish=personish & ~pl.col("title_case"))
+        # once a city name reads as a person in an article, all its mentions there do ("Murphy
+        # said"); country names only lose the mention itself ("Georgia Stevens")
+        .with_columns(
+            person=pl.when(pl.col("has_country")).then(pl.col("personish"))
+            .otherwise(pl.col("personish").any().over("article_id", "name"))
+        )
+        .filter(keep)
+    )
+
+    # --- article context ---------------------------------------------------------------------------
+    cand = mentions.join(gaz, on="name", how="inner", suffix="_g")
+    # countries / divisions the article names (any mention whose best reading is a country or admin1)
+    ctx_country = (
+        mentions.select("article_id", ctx_cc=pl.col("ctx_cc_only")).drop_nulls().unique()
+        .with_columns(ctx_country=pl.lit(True))
+    )
+    ctx_admin = (
+        mentions.select("article_id", ctx_key=pl.col("ctx_a1_only")).drop_nulls().unique()
+        .with_columns(ctx_admin=pl.lit(True))
+    )
+    # "Paris, Texas": the comma-following name's places narrow this mention
+    comma = (
+        gaz.filter(pl.col("feature_type").is_in(["country", "admin1"]), pl.col("mention_kind") == "toponym")
+        .select(comma_next=pl.col("name"), c_cc=pl.col("country_code"),
+                c_a1=pl.col("admin1_code"), c_type=pl.col("feature_type"))
+    )
+    cand = (
+        cand.join(ctx_country, left_on=["article_id", "country_code"], right_on=["article_id", "ctx_cc"], how="left")
+        .with_columns(ctx_key=pl.concat_str(["country_code", "admin1_code"], separator="."))
+        .join(ctx_admin, on=["article_id", "ctx_key"], how="left")
+        .join(comma, left_on=["comma_next", "country_code"], right_on=["comma_next", "c_cc"], how="left")
+        .with_columns(
+            comma_hit=pl.col("c_type").is_not_null()
+            & ((pl.col("c_type") == "country") | (pl.col("c_a1") == pl.col("admin1_code")))
+        )
+        .drop("c_a1", "c_type")
+        .unique(["article_id", "start_char", "place_id", "mention_kind", "comma_hit"], keep="first")
+    )
+
+    ft = pl.col("feature_type")
+    pop = pl.col("population").fill_null(0).cast(pl.Float64)
+    score = (
+        ft.replace_strict(_TYPE_PRIOR, default=0.0, return_dtype=pl.Float64)
+        + pl.when(ft == "city").then(10.0 * (pop + 1).log10()).otherwise(0.0)
+        + pl.when(ft.is_in(["admin1", "city"])).then(
+            pl.col("ctx_country").fill_null(False).cast(pl.Float64) * 25.0
+            + pl.col("ctx_admin").fill_null(False).cast(pl.Float64) * 15.0
+        ).otherwise(0.0)
+        + pl.col("comma_hit").cast(pl.Float64) * 60.0
+        - pl.when(pl.col("name_kind") == "alt").then(15.0).otherwise(0.0)
+        + 2.0 * (pop + 1).log10()
+        + pl.col("capital").cast(pl.Float64) * 35.0
+    )
+    ranked = (
+        cand.with_columns(score=score)
+        .sort(["article_id", "start_char", "score", "place_id"], descending=[False, False, True, False])
+        .group_by(["article_id", "start_char"], maintain_order=True)
+        .agg(
+            pl.all().first(),
+            second=pl.col("score").get(1, null_on_oob=True) if hasattr(pl.Expr, "get") else pl.col("score").slice(1, 1).first(),
+        )
+    )
+    margin = (pl.col("score") - pl.col("second").fill_null(pl.col("score") - 50.0)).clip(0.0, 50.0)
+    confidence = (0.5 + margin / 100.0) * pl.when(pl.col("ambiguous")).then(0.8).otherwise(1.0)
+    out = ranked.with_columns(
+        mention_text=pl.col("matched_text"),
+        confidence=confidence.clip(0.05, 0.99),
+        location_id=id_expr("loc_", "article_id", "start_char", "end_char"),
+    ).sort(["article_id", "start_char"])
+    return conform(out, LOCATIONS)
