@@ -157,6 +157,7 @@ _FUTURE_BEFORE = re.compile(
     r"\s+(?:(?:also|not|soon|then|now|further|be|\w+ly)\s+){0,2}$",
     re.IGNORECASE,
 )
+_PASSIVE_AFTER = re.compile(r"\s+(?:\w+\s+){0,3}?by\s+")
 _CONDITION_AFTER = re.compile(r"\b(?:unless|or face|or else|until|if)\b", re.IGNORECASE)
 _COOPERATIVE_TYPES = {"AID", "CONSULT", "CONCEDE", "RETREAT", "COOPERATE", "SUPPORT", "AGREE"}
 _CONFLICT_TYPES = {"ASSAULT", "COERCE", "SANCTION", "PROTEST", "MOBILIZE"}
@@ -175,6 +176,7 @@ W_FATALITIES = 0.06
 W_NEGATED = 0.25
 W_COMPLEMENT = 0.15
 SENTENCE_MARGIN = 0.15  # keep events within this much of their sentence's best
+STRONG_WEIGHT = 0.85
 
 # ---------------------------------------------------------------- dates
 
@@ -383,7 +385,12 @@ def _title_like(text: str, s0: int, s1: int) -> bool:
     return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
-def _refine(trig: _Trigger, text: str, s0: int, s1: int, t0: int, t1: int, lex: _Lexicon) -> dict:
+def _refine(
+    trig: _Trigger, text: str, s0: int, s1: int, t0: int, t1: int, lex: _Lexicon, by_at: int | None = None
+) -> dict:
+    """Trigger defaults, overridden by the best matching context rule. `before`/`after`
+    rules look at the agent / target side; in a passive clause ("was attacked by X",
+    `by_at` = offset after "by") the target is before the trigger and the agent after."""
     ev = {
         "event_type": trig.event_type,
         "event_mode": trig.event_mode,
@@ -397,9 +404,9 @@ def _refine(trig: _Trigger, text: str, s0: int, s1: int, t0: int, t1: int, lex: 
         if trig.trigger_class not in rule.applies_to:
             continue
         if rule.scope == "before":
-            a, b = max(s0, t0 - 80), t0
+            a, b = (by_at, min(s1, by_at + 80)) if by_at is not None else (max(s0, t0 - 80), t0)
         elif rule.scope == "after":
-            a, b = t1, min(s1, t1 + 80)
+            a, b = (max(s0, t0 - 80), t0) if by_at is not None else (t1, min(s1, t1 + 80))
         else:
             a, b = s0, s1
         dist = None
@@ -484,7 +491,9 @@ def _extract_rows(
                 and not re.search(r"[.!?:;\"“(]\s*$", text[s0:t0])
             ):
                 continue  # capitalised inside a running sentence: part of a name ("Amnesty International")
-            ev = _refine(trig, text, s0, s1, t0, t1, lex)
+            passive = _PASSIVE_AFTER.match(text, t1, s1)
+            by_at = passive.end() if passive else None
+            ev = _refine(trig, text, s0, s1, t0, t1, lex, by_at)
             fut = _FUTURE_BEFORE.search(text, max(s0, t0 - 50), t0)
             if fut is not None and ev["event_type"] not in {"REQUEST", "ACCUSE", "THREATEN", "REJECT"}:
                 conditional = _CONDITION_AFTER.search(text, t1, s1) is not None
@@ -509,14 +518,11 @@ def _extract_rows(
             last_in_sentence[si] = (t1, trig)
             # actor / recipient
             cands = _np_candidates(text, s0, s1, lex)
-            after_text = text[t1:s1]
-            passive = re.match(r"\s+(?:\w+\s+){0,3}?by\s", after_text)
             before_c = [c for c in cands if c[1] <= t0]
             after_c = [c for c in cands if c[0] >= t1]
             actor = before_c[-1] if before_c else None
             recipient = after_c[0] if after_c else None
-            if passive:
-                by_at = t1 + passive.end()
+            if by_at is not None:
                 by_c = [c for c in after_c if c[0] >= by_at]
                 actor, recipient = (by_c[0] if by_c else None), (before_c[-1] if before_c else None)
 
@@ -590,6 +596,8 @@ def _extract_rows(
                     "date_precision": precision,
                     "negated": negated,
                     "confidence": conf,
+                    # a specific, ACLED-coded trigger is never pruned as a secondary mention
+                    "_strong": trig.weight >= STRONG_WEIGHT and ev["acled_sub_event_type"] is not None and not complement,
                 }
             )
     return rows
@@ -659,13 +667,16 @@ def extract_events(
         spans[a].append((s, e))
     locs = _group(locations.lazy().collect())
     rows = _extract_rows(art, spans, locs, lex)
-    events = pl.DataFrame(rows, schema={**EVENTS, "fatalities": pl.Int32}) if rows else pl.DataFrame(schema=EVENTS)
+    events = pl.DataFrame(rows, schema={**EVENTS, "_strong": pl.Boolean}) if rows else pl.DataFrame(schema=EVENTS)
     if events.height == 0:
         return conform(events, EVENTS)
     # weak secondary mentions in a sentence (subordinate nouns, complements) are dropped
+    # (negated mentions are kept: the `negated` flag is information)
     events = events.filter(
-        pl.col("confidence") >= pl.col("confidence").max().over("article_id", "sentence_start") - SENTENCE_MARGIN
-    )
+        (pl.col("confidence") >= pl.col("confidence").max().over("article_id", "sentence_start") - SENTENCE_MARGIN)
+        | pl.col("negated")
+        | pl.col("_strong")
+    ).drop("_strong")
     fig = conform(figures, FIGURES).collect()
     links = _link(fig, events)
     kills = (

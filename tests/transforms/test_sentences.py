@@ -1,0 +1,83 @@
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from newsfacts.schema import SENTENCES
+from newsfacts.transforms.sentences import sentence_spans, split_sentences
+
+
+def _sents(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def test_basic_split_and_offsets():
+    text = "Troops shelled the town. Residents fled!  Was anyone hurt? Nobody knows."
+    assert _sents(text) == ["Troops shelled the town.", "Residents fled!", "Was anyone hurt?", "Nobody knows."]
+
+
+def test_abbreviations_titles_and_months_do_not_split():
+    text = "Mr. Smith met Gen. Jones and Dr. Brown on Jan. 4 at No. 10 Downing St. in London. They talked."
+    assert _sents(text) == [
+        "Mr. Smith met Gen. Jones and Dr. Brown on Jan. 4 at No. 10 Downing St. in London.",
+        "They talked.",
+    ]
+
+
+def test_acronyms_split_only_before_a_sentence_opener():
+    assert _sents("The U.S. Army said so. Then it left.") == ["The U.S. Army said so.", "Then it left."]
+    assert _sents("He flew to the U.S. The talks start Monday.") == ["He flew to the U.S.", "The talks start Monday."]
+
+
+def test_initials_and_decimals():
+    text = "F.W. de Klerk met John F. Kennedy Jr. in 1990. Prices rose 3.5 percent."
+    assert _sents(text) == ["F.W. de Klerk met John F. Kennedy Jr. in 1990.", "Prices rose 3.5 percent."]
+
+
+def test_quotes_close_the_sentence():
+    text = 'He said: "We will not retreat." The army advanced. "Stop!" they shouted.'
+    assert _sents(text) == ['He said: "We will not retreat."', "The army advanced.", '"Stop!" they shouted.']
+
+
+def test_headline_line_break_and_paragraphs():
+    text = "Russia Continues Drone Strikes on Ukraine\n(Photo: AFP)\nRussia struck again.\n\nKyiv said\nit had no power."
+    assert _sents(text) == [
+        "Russia Continues Drone Strikes on Ukraine",
+        "(Photo: AFP)",
+        "Russia struck again.",
+        "Kyiv said\nit had no power.",
+    ]
+
+
+def test_lower_case_after_period_is_not_a_boundary():
+    assert _sents("The attack occurred at 5 p.m. on the road. Police came.") == [
+        "The attack occurred at 5 p.m. on the road.",
+        "Police came.",
+    ]
+
+
+def test_split_sentences_frame():
+    articles = pl.LazyFrame({"article_id": ["a", "b", "c"], "text": ["One. Two.", "", None]})
+    out = split_sentences(articles).collect()
+    expected = pl.DataFrame(
+        {"article_id": ["a", "a"], "sentence_idx": [0, 1], "sentence_start": [0, 5], "sentence_end": [4, 9]},
+        schema=SENTENCES,
+    )
+    assert_frame_equal(out, expected)
+
+
+_ALPHABET = st.sampled_from(list("abc XYZ.!?\"'\n\t,;:()0123456789") + ["Mr.", "U.S.", "Jan.", " e.g. ", "...", "é", "—"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join))
+def test_property_ordered_disjoint_covering(text):
+    spans = sentence_spans(text)
+    prev_end = 0
+    covered = set()
+    for s, e in spans:
+        assert 0 <= prev_end <= s < e <= len(text)
+        assert text[s:e] == text[s:e].strip()  # trimmed
+        covered.update(range(s, e))
+        prev_end = e
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
