@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from newsfacts.reference.gazetteer import GAZETTEER_SCHEMA, gazetteer_cache_key, load_gazetteer
+from newsfacts.transforms.locations import extract_locations
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+SEED_GOLD = ROOT.parent / "shared" / "eval" / "dev" / "seed.jsonl"
+EVALUATE = ROOT.parent / "shared" / "eval" / "evaluate.py"
+
+
+@pytest.fixture(scope="module")
+def gazetteer(tmp_path_factory) -> pl.DataFrame:
+    return load_gazetteer(SEEDS, tmp_path_factory.mktemp("gaz-cache"))
+
+
+def test_schema_and_no_missing_points(gazetteer):
+    assert gazetteer.schema == GAZETTEER_SCHEMA
+    assert gazetteer.height > 50_000
+    for col in ("name", "place_id", "place_name", "feature_type", "latitude", "longitude", "mention_kind"):
+        assert gazetteer[col].null_count() == 0, col
+    assert set(gazetteer["mention_kind"].unique()) <= {"toponym", "demonym"}
+    assert gazetteer["latitude"].is_between(-90, 90).all()
+    assert gazetteer["longitude"].is_between(-180, 180).all()
+
+
+def _one(g: pl.DataFrame, name: str, **eq) -> dict:
+    rows = g.filter(pl.col("name") == name, *[pl.col(k) == v for k, v in eq.items()])
+    assert rows.height >= 1, name
+    return rows.row(0, named=True)
+
+
+def test_countries_use_geonames_points_and_ids(gazetteer):
+    for name, lat, lon in [("Russia", 60, 100), ("Ukraine", 49, 32), ("France", 46, 2),
+                           ("Germany", 51.5, 10.5), ("Turkey", 39, 35), ("Syria", 35, 38)]:
+        row = _one(gazetteer, name, feature_type="country")
+        assert (row["latitude"], row["longitude"]) == (lat, lon), name
+    assert _one(gazetteer, "Ukraine", feature_type="country")["place_id"] == "690791"
+    dem = _one(gazetteer, "Ukrainian", mention_kind="demonym")
+    assert dem["country_code"] == "UA"
+
+
+def test_supplement_aliases_and_stoplist(gazetteer):
+    us = _one(gazetteer, "U.S.")
+    assert (us["place_id"], us["feature_type"], us["country_code"]) == ("6252001", "country", "US")
+    ky = _one(gazetteer, "Ky.")
+    assert (ky["feature_type"], ky["country_code"], ky["admin1_code"]) == ("admin1", "US", "KY")
+    assert gazetteer.filter(pl.col("name") == "Police").height == 0  # stop-listed: dropped
+    assert _one(gazetteer, "Reading")["ambiguous"]  # stop-listed: needs context
+    assert _one(gazetteer, "Kherson", feature_type="city")["population"] > 0
+
+
+def test_cache_is_reused(tmp_path):
+    key = gazetteer_cache_key(SEEDS)
+    first = load_gazetteer(SEEDS, tmp_path)
+    files = list(tmp_path.glob("*.parquet"))
+    assert [f.name for f in files] == [f"gazetteer-{key}.parquet"]
+    mtime = files[0].stat().st_mtime_ns
+    again = load_gazetteer(SEEDS, tmp_path)
+    assert files[0].stat().st_mtime_ns == mtime
+    assert again.equals(first)
+
+
+@pytest.mark.skipif(not (SEED_GOLD.exists() and EVALUATE.exists()), reason="dev gold not available")
+def test_seed_article_locations_f1(gazetteer):
+    spec = importlib.util.spec_from_file_location("nf_evaluate", EVALUATE)
+    ev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ev)
+    docs = [json.loads(line) for line in SEED_GOLD.open(encoding="utf-8")]
+    arts = pl.LazyFrame({"article_id": [d["doc_id"] for d in docs], "text": [d["text"] for d in docs]})
+    out = extract_locations(arts, gazetteer).collect()
+    pred: dict[str, list[dict]] = {}
+    for r in out.iter_rows(named=True):
+        pred.setdefault(r["article_id"], []).append(r)
+
+    class Rows:
+        def rows(self, table, wanted):
+            return pred
+
+    res = ev.score_locations(docs, Rows())
+    assert res["toponyms"]["f1"] >= 0.8
+    assert res["resolved_f1@161km"] >= 0.8

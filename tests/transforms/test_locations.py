@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import polars as pl
+
+from newsfacts.reference.gazetteer import GAZETTEER_SCHEMA
+from newsfacts.schema import LOCATIONS
+from newsfacts.transforms.locations import extract_locations
+
+
+def _gaz(rows: list[tuple]) -> pl.DataFrame:
+    cols = ["name", "place_id", "place_name", "feature_type", "country_code", "admin1_code",
+            "latitude", "longitude", "population", "mention_kind", "name_kind", "ambiguous", "capital"]
+    data = [dict(zip(cols, r)) | {"source": "test"} for r in rows]
+    return pl.DataFrame(data).select(GAZETTEER_SCHEMA.names()).cast(GAZETTEER_SCHEMA)
+
+
+GAZ = _gaz([
+    ("France", "3017382", "France", "country", "FR", None, 46.0, 2.0, 67_000_000, "toponym", "main", False, False),
+    ("French", "3017382", "France", "country", "FR", None, 46.0, 2.0, 67_000_000, "demonym", "main", False, False),
+    ("Paris", "2988507", "Paris", "city", "FR", "11", 48.85, 2.35, 2_138_551, "toponym", "main", False, True),
+    ("Paris", "4717560", "Paris", "city", "US", "TX", 33.66, -95.56, 24_782, "toponym", "main", False, False),
+    ("Texas", "4736286", "Texas", "admin1", "US", "TX", 31.0, -100.0, 20_000_000, "toponym", "main", False, False),
+    ("Birmingham", "2655603", "Birmingham", "city", "GB", "ENG", 52.48, -1.90, 1_124_569, "toponym", "main", False, False),
+    ("Birmingham", "4049979", "Birmingham", "city", "US", "AL", 33.52, -86.80, 200_733, "toponym", "main", False, False),
+    ("Alabama", "4829764", "Alabama", "admin1", "US", "AL", 32.75, -86.75, 4_900_000, "toponym", "main", False, False),
+    ("Kyiv", "703448", "Kyiv", "city", "UA", "12", 50.45, 30.52, 2_952_301, "toponym", "main", False, True),
+    ("Ukraine", "690791", "Ukraine", "country", "UA", None, 49.0, 32.0, 40_000_000, "toponym", "main", False, False),
+    ("Ukrainian", "690791", "Ukraine", "country", "UA", None, 49.0, 32.0, 40_000_000, "demonym", "main", False, False),
+    ("Zürich", "2657896", "Zurich", "city", "CH", "ZH", 47.37, 8.55, 341_730, "toponym", "main", False, False),
+    ("Nice", "2990440", "Nice", "city", "FR", "93", 43.70, 7.27, 342_522, "toponym", "main", True, False),
+    ("Georgia", "614540", "Georgia", "country", "GE", None, 42.0, 43.5, 3_700_000, "toponym", "main", False, False),
+    ("Georgia", "4197000", "Georgia", "admin1", "US", "GA", 32.75, -83.5, 10_000_000, "toponym", "main", False, False),
+])
+
+
+def _run(*texts: str) -> pl.DataFrame:
+    arts = pl.LazyFrame({"article_id": [f"a{i}" for i in range(len(texts))], "text": list(texts)})
+    return extract_locations(arts, GAZ).collect()
+
+
+def test_schema_and_offsets_with_non_ascii_text():
+    text = "Grüße aus Zürich … Kyiv’s mayor said Ukrainian forces held."
+    out = _run(text)
+    assert out.schema == LOCATIONS
+    assert out["mention_text"].to_list() == ["Zürich", "Kyiv", "Ukrainian"]
+    for s, e, m in out.select("start_char", "end_char", "mention_text").iter_rows():
+        assert text[s:e] == m
+    assert out.filter(pl.col("mention_text") == "Ukrainian")["mention_kind"].item() == "demonym"
+    assert out.filter(pl.col("mention_text") == "Kyiv")["place_id"].item() == "703448"
+    assert out["location_id"].n_unique() == out.height
+    assert out["confidence"].is_between(0, 1).all()
+
+
+def test_paris_texas_pattern_and_population_prior():
+    out = _run("He grew up in Paris, Texas, far from the capital.", "She moved to Paris last year.")
+    first = out.filter(pl.col("article_id") == "a0").sort("start_char")
+    assert first["mention_text"].to_list() == ["Paris", "Texas"]
+    assert first["country_code"].to_list() == ["US", "US"]
+    assert first["admin1_code"].to_list() == ["TX", "TX"]
+    assert out.filter(pl.col("article_id") == "a1")["place_id"].to_list() == ["2988507"]
+
+
+def test_type_prior_and_article_context():
+    # no other context: the country reading of "Georgia" wins by type prior
+    out = _run("Georgia officials said the region would recover.")
+    assert out.filter(pl.col("mention_text") == "Georgia")["feature_type"].item() == "country"
+    # a city in a country the article names wins over a bigger namesake elsewhere
+    out = _run("Storms in Alabama: the city of Birmingham was flooded.", "Birmingham was flooded.")
+    assert out.filter(pl.col("mention_text") == "Birmingham")["country_code"].to_list() == ["US", "GB"]
+
+
+def test_case_person_and_ambiguity_filters():
+    text = ("paris is lower case. Paris Hilton arrived. The Nice weather. They met in Nice on Monday. "
+            "President Georgia spoke.")
+    out = _run(text)
+    assert out["mention_text"].to_list() == ["Nice"]
+    assert out["start_char"].item() == text.index("in Nice") + 3
+
+
+def test_demonym_and_empty_input():
+    out = _run("French officials met.", "No places here at all.")
+    assert out.select("mention_text", "mention_kind", "place_name").rows() == [("French", "demonym", "France")]
+    empty = extract_locations(pl.LazyFrame(schema={"article_id": pl.String, "text": pl.String}), GAZ).collect()
+    assert empty.height == 0 and empty.schema == LOCATIONS
