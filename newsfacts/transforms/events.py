@@ -153,7 +153,8 @@ _FUTURE_BEFORE = re.compile(
     r"\b(?:(?P<agree>(?:agree[sd]?|offer(?:s|ed)?|promis(?:e|es|ed)|pledg(?:e|es|ed)|commit(?:s|ted)?|"
     r"ready|willing|prepared|undert(?:ake|akes|ook)) to)"
     r"|(?P<threat>(?:threat(?:en|ens|ened)|sworn|swore|vow(?:s|ed)?) to)"
-    r"|(?P<modal>will|would|shall|may|might|(?:plans?|planned|planning|intends?|intended|is set|are set) to))"
+    r"|(?P<modal>will|would|shall|may|might|(?:plans?|planned|planning|intends?|intended|is set|are set) to"
+    r"|(?:planning|plotting|preparing|planned|plotted)(?:\s+(?:an?|the|new|more|further))?))"
     r"\s+(?:(?:also|not|soon|then|now|further|be|\w+ly)\s+){0,2}$",
     re.IGNORECASE,
 )
@@ -177,6 +178,7 @@ W_NEGATED = 0.25
 W_COMPLEMENT = 0.15
 SENTENCE_MARGIN = 0.15  # keep events within this much of their sentence's best
 STRONG_WEIGHT = 0.85
+LIGHT_WEIGHT = 0.4  # triggers this weak yield to a trigger right after them
 
 # ---------------------------------------------------------------- dates
 
@@ -473,11 +475,19 @@ def _extract_rows(
                 doc_date = d
                 break
         last_in_sentence: dict[int, tuple[int, _Trigger]] = {}
-        for m in lex.matcher.finditer(text):
-            trig = lex.by_form.get(m.group(0).lower())
-            if trig is None or not trig.event_type:
-                continue
+        found = [(m, lex.by_form.get(m.group(0).lower())) for m in lex.matcher.finditer(text)]
+        # rows without an event_type are context-only triggers ("found" + weapons);
+        # `block` rows are stop phrases that only shadow shorter matches
+        found = [(m, t) for m, t in found if t is not None and t.trigger_class != "block"]
+        for k, (m, trig) in enumerate(found):
             t0, t1 = m.start(), m.end()
+            if (
+                trig.weight <= LIGHT_WEIGHT
+                and k + 1 < len(found)
+                and found[k + 1][0].start() - t1 <= 30
+                and "," not in text[t1:found[k + 1][0].start()]
+            ):
+                continue  # a light verb before its noun ("opened an investigation", "gave a welcome")
             si = max(0, bisect.bisect_right(starts, t0) - 1)
             if not spans:
                 continue
@@ -494,6 +504,8 @@ def _extract_rows(
             passive = _PASSIVE_AFTER.match(text, t1, s1)
             by_at = passive.end() if passive else None
             ev = _refine(trig, text, s0, s1, t0, t1, lex, by_at)
+            if ev["event_type"] is None:
+                continue
             fut = _FUTURE_BEFORE.search(text, max(s0, t0 - 50), t0)
             if fut is not None and ev["event_type"] not in {"REQUEST", "ACCUSE", "THREATEN", "REJECT"}:
                 conditional = _CONDITION_AFTER.search(text, t1, s1) is not None
@@ -507,6 +519,11 @@ def _extract_rows(
                       "acled_event_type": None, "acled_sub_event_type": None}
             before = text[max(s0, t0 - 60):t0]
             negated = bool(_NEGATION_BEFORE.search(before))
+            if negated and ev["event_type"] in _COOPERATIVE_TYPES:
+                # "failed to reach agreement", "would not meet demands": a refusal
+                ev = {"event_type": "REJECT", "event_mode": None,
+                      "acled_event_type": None, "acled_sub_event_type": None}
+                negated = False
             prev = last_in_sentence.get(si)
             complement = bool(
                 prev is not None
