@@ -155,7 +155,7 @@ _FUTURE_BEFORE = re.compile(
     r"|(?P<threat>(?:threat(?:en|ens|ened)|sworn|swore|vow(?:s|ed)?) to)"
     r"|(?P<modal>will|would|shall|may|might|(?:plans?|planned|planning|intends?|intended|is set|are set) to"
     r"|(?:planning|plotting|preparing|planned|plotted)(?:\s+(?:an?|the|new|more|further))?))"
-    r"\s+(?:(?:also|not|soon|then|now|further|be|\w+ly)\s+){0,2}$",
+    r"\s+(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
 _PASSIVE_AFTER = re.compile(r"\s+(?:\w+\s+){0,3}?by\s+")
