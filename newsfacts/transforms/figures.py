@@ -96,6 +96,27 @@ _CORE = re.compile(
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(_WORDSEQ + r"$", re.IGNORECASE)
+# where a number-word phrase may start: found by Aho-Corasick over a batch (polars
+# `str.find_many`), or by this regex for a single text
+_WORD_CANDIDATES = sorted(
+    {*_SMALL, *_TENS, "hundred", *_BIG, "dozen", "dozens", "hundreds", "thousands", "millions",
+     "billions", "tens", "scores"},
+    key=len, reverse=True,
+)
+_DIGIT_RUN = re.compile(r"\d+")
+_FRACTION_WORD = re.compile(r"(?:\s*-\s*|\s+)(halves|half|thirds?|quarters?|fourths?|fifths?|sixths?|tenths?)\b", re.IGNORECASE)
+_SCALE_WORD_RE = re.compile(r"\s*-?\s*(hundred|thousand|million|billion|trillion)\b", re.IGNORECASE)
+_SCALE_ABBR_RE = re.compile(r"(bn|mn|mln|bln|mil|mio|tn|trn|k|K|M|B|m|b)(?![A-Za-z0-9])")
+_SCALE_ABBR_SPACED = re.compile(r"\s(bn|mn|mln|bln|tn|M|B)(?![A-Za-z0-9])")
+_MILLION_NEXT = re.compile(r"\s+(?:of\s+)?(?:[a-z]+s\b|people|tonnes|barrels|users|viewers|visitors)")
+_METRE_NEXT = re.compile(r"\s+(?:long|high|tall|wide|deep|away|above|below|race|sprint|dash)\b")
+_MINUS_SUB_LEFT = re.compile(r"(?:minus|sub)-$", re.IGNORECASE)
+_HYPHEN_WORD = re.compile(r"-[A-Za-z]")
+_NEXT_WORD = re.compile(r"\s+([A-Za-z][\w'’-]*)")
+_PREV_WORD = re.compile(r"([A-Za-z]+)\s+$")
+_WS_RUN = re.compile(r"\s+")
+_ALPHA_RUN = re.compile(r"[A-Za-z]+")
+_WORD_LEAD = re.compile(r"\b(?:an?|several|a\s+few|a\s+couple\s+of)\s+$", re.IGNORECASE)
 
 
 def _words_value(tokens: list[str]) -> tuple[float | None, int]:
@@ -269,11 +290,22 @@ _STOP = {
     "come", "comes", "made", "make", "makes", "took", "take", "takes", "gave", "give",
     "others", "one", "ones", "another", "s", "'s", "’s", "new-", "respectively", "overall",
 }
+_VERBS = {
+    "struck", "spent", "left", "came", "went", "held", "took", "told", "met", "fell", "rose", "won",
+    "lost", "ran", "saw", "began", "broke", "brought", "built", "bought", "caught", "chose", "drove",
+    "fought", "found", "gave", "got", "grew", "heard", "hit", "kept", "knew", "led", "lay", "made",
+    "meant", "paid", "put", "sent", "set", "shot", "sat", "slept", "sold", "stood", "stole", "swept",
+    "taught", "thought", "threw", "wore", "wrote", "close", "remain", "remains", "live", "lives",
+    "need", "needs", "face", "faces", "include", "includes", "work", "works", "say", "says",
+    "attend", "attended", "died", "die", "fled", "flee", "return", "returned", "became", "become",
+    "seem", "seems", "appear", "appears", "want", "wants", "like", "left", "felt", "run", "come",
+}
 _ONE_FOLLOW_STOP = {"another", "or", "and", "per", "percent", "hundred", "thousand", "million", "billion"}
 _ONE_PREV_STOP = {"the", "this", "that", "any", "no", "every", "each", "which", "same", "only", "someone",
                   "anyone", "no-one", "last", "first", "next", "little", "big", "new", "old", "other", "a"}
 
 _OBJ_WORD = re.compile(r"\s+(?!of\b)([A-Za-z][A-Za-z'’-]*)")
+_OBJ_WORD0 = re.compile(r"\s*([A-Za-z][A-Za-z'’-]*)")
 _OF_WORD = re.compile(r"\s+of\s+(?:the\s+|their\s+|his\s+|her\s+|its\s+)?")
 _RANGE_MID = re.compile(r"(?P<sep>\s*(?:-|–|—|‐)\s*|\s+(?:to|and|through|up\s+to)\s+)")
 _YEAR = re.compile(r"1[89]\d\d|2[01]\d\d")
@@ -335,7 +367,26 @@ _DEFAULT_ROWS = (
 
 
 def _alt(terms: list[str]) -> str:
-    return "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))
+    """A regex alternation of literal terms as a character trie (greedy: longest term first).
+
+    Python's `re` tries every branch of a flat alternation at each position; a trie
+    shares prefixes, which makes the big unit and context lists several times faster."""
+    return _trie(sorted(set(terms)))
+
+
+def _trie(terms: list[str]) -> str:
+    groups: dict[str, list[str]] = {}
+    for t in terms:
+        groups.setdefault(t[0], []).append(t[1:])
+    parts = []
+    for first, rests in groups.items():
+        tails = [r for r in rests if r]
+        if tails:
+            sub = _trie(tails)
+            parts.append(re.escape(first) + "(?:" + sub + ")" + ("?" if len(tails) < len(rests) else ""))
+        else:
+            parts.append(re.escape(first))
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
 
 def _compile(rows: tuple[tuple, ...]) -> _Lexicon:
@@ -366,11 +417,13 @@ def _compile(rows: tuple[tuple, ...]) -> _Lexicon:
     ci_re = (
         re.compile(r"(?:\s?|-)(" + _alt(list(suffix_ci)) + r")" + end, re.IGNORECASE) if suffix_ci else None
     )
-    ctx_re = (
-        re.compile(r"\b(" + _alt(list(context)) + r")\b", re.IGNORECASE) if context else None
-    )
+    # context terms are matched on lower-cased text
+    ctx_re = re.compile(r"\b(" + _alt(list(context)) + r")\b") if context else None
     prefix_at = re.compile("(" + _alt(list(prefix_units)) + r")\s?") if prefix_units else None
     return _Lexicon(prefix_re, prefix_units, cs_re, ci_re, suffix_cs, suffix_ci, objects, ctx_re, context, prefix_at)
+
+
+_WORD_CAND_RE = re.compile(r"\b" + _alt(_WORD_CANDIDATES), re.IGNORECASE)
 
 
 @lru_cache(maxsize=8)
@@ -424,7 +477,7 @@ class _Scanner:
             self._scale(text, num)
             return num
         # number words
-        tokens = re.findall(r"[A-Za-z]+", raw)
+        tokens = _ALPHA_RUN.findall(raw)
         value, used = _words_value(tokens)
         if value is None:
             return None
@@ -439,10 +492,10 @@ class _Scanner:
         if low_raw in ("a", "an"):
             return None
         # "two-thirds", "one quarter"
-        fm = re.match(r"(?:\s*-\s*|\s+)(halves|half|thirds?|quarters?|fourths?|fifths?|sixths?|tenths?)\b", text[e:])
+        fm = _FRACTION_WORD.match(text, e)
         if fm and value <= 10 and not low_raw.startswith("a"):
             v = value / _FRACTIONS[fm.group(1).lower()]
-            return _Num(s, e + fm.end(), v, v, v, "frac", raw=text[s:e + fm.end()])
+            return _Num(s, fm.end(), v, v, v, "frac", raw=text[s:fm.end()])
         num = _Num(s, e, value, value, value, "words", raw=raw)
         if any(t.lower() in _SCALE_WORDS for t in tokens[:used]):
             num.scaled = True
@@ -450,7 +503,7 @@ class _Scanner:
 
     def _scale(self, text: str, num: _Num) -> None:
         rest = text[num.end:num.end + 14]
-        m = re.match(r"\s*-?\s*(hundred|thousand|million|billion|trillion)\b", rest, re.IGNORECASE)
+        m = _SCALE_WORD_RE.match(rest)
         if m:
             f = _SCALE_WORDS[m.group(1).lower()]
             num.value *= f
@@ -459,9 +512,9 @@ class _Scanner:
             num.end += m.end()
             num.scaled = True
             return
-        m = re.match(r"(bn|mn|mln|bln|mil|mio|tn|trn|k|K|M|B|m|b)(?![A-Za-z0-9])", rest)
+        m = _SCALE_ABBR_RE.match(rest)
         if m is None:
-            m = re.match(r"\s(bn|mn|mln|bln|tn|M|B)(?![A-Za-z0-9])", rest)
+            m = _SCALE_ABBR_SPACED.match(rest)
         if m:
             abbr = m.group(1)
             if abbr in ("m", "b"):
@@ -481,8 +534,8 @@ class _Scanner:
             return
         after = text[num.end + 1:num.end + 40]
         millions = money or bool(
-            re.match(r"\s+(?:of\s+)?(?:[a-z]+s\b|people|tonnes|barrels|users|viewers|visitors)", after)
-        ) and not re.match(r"\s+(?:long|high|tall|wide|deep|away|above|below|race|sprint|dash)\b", after)
+            _MILLION_NEXT.match(after)
+        ) and not _METRE_NEXT.match(after)
         if abbr == "b" and not money:
             return
         if millions:
@@ -498,7 +551,7 @@ class _Scanner:
         rng = _RANGE_MID.match(text, pos)
         if not rng:
             return None
-        sep = re.sub(r"\s+", " ", rng.group("sep").strip().lower())
+        sep = _WS_RUN.sub(" ", rng.group("sep").strip().lower())
         dash = sep in ("-", "–", "—", "‐")
         if sep == "and" and range_word != "between":
             return None
@@ -583,13 +636,13 @@ class _Scanner:
         words: list[str] = []
         end = pos
         q = p
-        for _ in range(3):
-            m = _OBJ_WORD.match(text, q) if q != p or not allow_of else re.compile(r"\s*([A-Za-z][A-Za-z'’-]*)").match(text, q)
+        for _ in range(2):
+            m = _OBJ_WORD.match(text, q) if q != p or not allow_of else _OBJ_WORD0.match(text, q)
             if not m:
                 break
             w = m.group(1)
             lw = w.lower()
-            if lw in _STOP or lw in self.lex.context and lw not in self.lex.objects or lw.endswith("ly"):
+            if lw in _STOP or lw in _VERBS or lw in self.lex.context and lw not in self.lex.objects or lw.endswith("ly"):
                 break
             if w[0].isupper() and not (w.endswith("s") and w[1:].islower()):
                 break
@@ -598,6 +651,8 @@ class _Scanner:
             end = q
             if lw in self.lex.objects and len(words) >= 1 and lw.endswith("s"):
                 break
+        if len(words) == 1 and words[0].lower().endswith("ed") and words[0].lower() not in self.lex.objects:
+            return pos, None
         if not words:
             return pos, None
         # a phrase ends at its head noun: drop trailing words that look like verbs
@@ -620,10 +675,23 @@ class _Scanner:
         if cuts:
             hi = e + min(cuts)
         best, best_d = None, 10**9
-        for m in self.lex.context_re.finditer(text, lo, hi):
-            d = s - m.end() if m.end() <= s else m.start() - e
+        lower = cache.get("lower")
+        if lower is None:
+            lower = text.lower()
+            if len(lower) != len(text):
+                lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+            cache["lower"] = lower
+        for m in self.lex.context_re.finditer(lower, lo, hi):
+            if m.end() <= s:
+                d = s - m.end()
+                gap = text[m.end():s]
+            else:
+                d = m.start() - e
+                gap = text[e:m.start()]
             if d < 0:
                 continue
+            if "," in gap or ";" in gap or any(ch.isdigit() for ch in gap):
+                d += 60
             if d < best_d:
                 best, best_d = self.lex.context[m.group(1).lower()], d
         return best
@@ -636,7 +704,7 @@ class _Scanner:
         s = num.start
         raw_core = text[num.start:num.end]
         if num.kind == "digits":
-            dm = _ISO_DATE.match(text, s)
+            dm = _ISO_DATE.match(text, s) or _PHONE.match(text, s - (text[s - 1:s] == "("))
             if dm:
                 return None, dm.end()
             sm = _SCI.match(text, num.end)
@@ -644,10 +712,14 @@ class _Scanner:
                 return None, sm.end()
             if text[s - 1:s] == "(" and text[num.end:num.end + 1] == ")":
                 return None, num.end
+            if _TIME_RIGHT.match(text, num.end):
+                return None, num.end
         elif num.kind == "words":
             if text[s - 1:s] == "-" and text[s - 2:s - 1].isalpha():
                 return None, num.end
             if raw_core[:1].isupper():
+                if _NEXT_TWO_CAPS.match(text, num.end):
+                    return None, num.end  # title case: "Three Men Punished For ..."
                 cm = _CAP_TOKEN_LEFT.search(text[max(0, s - 30):s])
                 if cm and cm.group(1)[:1].isupper() and cm.group(1).lower() not in _ALLOWED_CAPS:
                     return None, num.end
@@ -697,7 +769,7 @@ class _Scanner:
         before = text[max(0, s - 2):s]
         if num.kind == "digits" and pre_unit is None and not negative:
             if before[-1:].isalpha() or before[-1:] in ("#", "@", "/") or (before[-1:] == "-" and before[-2:-1].isalpha()):
-                if not re.search(r"(?:minus|sub)-$", text[max(0, s - 6):s], re.IGNORECASE):
+                if not _MINUS_SUB_LEFT.search(text[max(0, s - 6):s]):
                     return None, num.end
         if num.kind == "digits" and before[-1:] == ":" and text[max(0, s - 3):s - 1].strip().isdigit():
             return None, num.end
@@ -797,7 +869,7 @@ class _Scanner:
                 return None, e
         if num.kind == "digits" and _ORDINAL_RIGHT.match(text, num.end):
             return None, num.end
-        if final_unit is None and re.match(r"-[A-Za-z]", text[e:e + 2]) and not is_range:
+        if final_unit is None and _HYPHEN_WORD.match(text, e) and not is_range:
             # compound adjectives: "four-door", "5-star", "one-time"
             return None, e
         # --- name-like contexts: "iPhone 11", "Game 2", "Group of 20", "3 Men Punished"
@@ -826,11 +898,11 @@ class _Scanner:
                 obj_end, obj = self._object(text, e, allow_of)
         if num.kind == "words" and raw_core.lower() in ("one", "an", "a") and not is_range:
             # "one" is a figure when it counts something: "one solution", "one of the best ..."
-            nxt = re.match(r"\s+([A-Za-z][\w'’-]*)", text[e:e + 30])
+            nxt = _NEXT_WORD.match(text[e:e + 30])
             if nxt is None:
                 return None, e
             w = nxt.group(1).lower()
-            prev = re.search(r"([A-Za-z]+)\s+$", text[max(0, s - 20):s])
+            prev = _PREV_WORD.search(text[max(0, s - 20):s])
             if prev and prev.group(1).lower() in _ONE_PREV_STOP:
                 return None, e
             if w == "of":
@@ -900,20 +972,47 @@ class _Scanner:
             "category": category,
         }
 
-    def scan(self, text: str) -> list[dict]:
+    def scan(self, text: str, word_offsets: list[int] | None = None) -> list[dict]:
+        """Figures of `text`. `word_offsets`: byte offsets of number-word candidates found
+        by Aho-Corasick (`_WORD_CANDIDATES`) for a whole batch; None scans them here."""
         out: list[dict] = []
-        pos = 0
         cache: dict = {}
-        n = len(text)
-        while pos < n:
-            m = _CORE.search(text, pos)
+        if word_offsets is None:
+            words = [m.start() for m in _WORD_CAND_RE.finditer(text)]
+        elif text.isascii():
+            words = word_offsets
+        else:
+            words = _bytes_to_chars(text, word_offsets)
+        cands = [m.start() for m in _DIGIT_RUN.finditer(text)]
+        if words:
+            starts = []
+            for p in words:
+                lm = _WORD_LEAD.search(text, max(0, p - 14), p)
+                starts.append(lm.start() if lm else p)
+            cands = sorted(set(cands).union(starts))
+        pos = 0
+        for p in cands:
+            if p < pos:
+                continue
+            m = _CORE.match(text, p)
             if m is None:
-                break
+                continue
             fig, nxt = self.figure(text, m, cache)
             if fig is not None:
                 out.append(fig)
             pos = max(nxt, m.start() + 1)
         return out
+
+
+def _bytes_to_chars(text: str, offsets: list[int]) -> list[int]:
+    raw = text.encode("utf-8")
+    out = []
+    prev_b = prev_c = 0
+    for b in sorted(offsets):
+        prev_c += len(raw[prev_b:b].decode("utf-8", errors="replace"))
+        prev_b = b
+        out.append(prev_c)
+    return out
 
 
 def figures_in_text(text: str, lexicon: pl.DataFrame | None = None, one_of: bool = True) -> list[dict]:
@@ -942,10 +1041,13 @@ _ROW_SCHEMA = pl.Schema(
 
 def _batch(frame: pl.DataFrame, scanner: _Scanner) -> pl.DataFrame:
     cols: dict[str, list] = {k: [] for k in _ROW_SCHEMA.names()}
-    for article_id, text in zip(frame["article_id"].to_list(), frame["text"].to_list()):
+    texts = frame["text"]
+    # number-word candidates for the whole batch at once (Aho-Corasick, byte offsets)
+    offsets = texts.str.find_many(_WORD_CANDIDATES, ascii_case_insensitive=True).to_list()
+    for article_id, text, offs in zip(frame["article_id"].to_list(), texts.to_list(), offsets):
         if not text:
             continue
-        for f in scanner.scan(text):
+        for f in scanner.scan(text, offs or []):
             cols["figure_id"].append(stable_id("fig_", article_id, f["start_char"], f["end_char"]))
             cols["article_id"].append(article_id)
             for k, v in f.items():
