@@ -285,12 +285,15 @@ _NP_STOP = {
 } | {m.capitalize() for m in _MONTHS} | {m.capitalize() + "." for m in _MONTHS}
 
 
-def _np_candidates(text: str, s0: int, s1: int, lex: _Lexicon) -> list[tuple[int, int]]:
-    """Actor-like spans in text[s0:s1]: actor-dictionary matches (extended left over
-    adjacent capitalised words / demonyms) and capitalised noun phrases."""
-    cands: list[tuple[int, int]] = []
+def _np_candidates(
+    text: str, s0: int, s1: int, lex: _Lexicon, places: list[tuple[int, int]] = (), headline: bool = False
+) -> list[tuple[int, int]]:
+    """Actor-like spans in text[s0:s1]: place mentions, actor-dictionary matches (extended
+    left over adjacent capitalised words / demonyms) and capitalised noun phrases (not in
+    a Title Case headline, where capitals say nothing)."""
+    cands: list[tuple[int, int]] = [(a, b) for a, b in places if s0 <= a and b <= s1]
     seg = text[s0:s1]
-    for m in _CAP_NP.finditer(seg):
+    for m in ([] if headline else _CAP_NP.finditer(seg)):
         a, b = m.start(), m.end()
         words = seg[a:b]
         # strip leading stop words and trailing possessive / punctuation
@@ -313,7 +316,7 @@ def _np_candidates(text: str, s0: int, s1: int, lex: _Lexicon) -> list[tuple[int
     if lex.actor_matcher is not None:
         for m in lex.actor_matcher.finditer(seg):
             a, b = m.start(), m.end()
-            pm = re.search(r"((?:[A-Z][\w’'-]*\s+){1,3})$", seg[:a])
+            pm = None if headline else re.search(r"((?:[A-Z][\w’'-]*\s+){1,3})$", seg[:a])
             if pm:
                 a = pm.start(1)
                 while seg[a:].split(" ", 1)[0] in _NP_STOP and a < m.start():
@@ -475,6 +478,8 @@ def _extract_rows(
                 doc_date = d
                 break
         last_in_sentence: dict[int, tuple[int, _Trigger]] = {}
+        place_spans = [(r["start_char"], r["end_char"]) for r in locs]
+        cand_cache: dict[int, list[tuple[int, int]]] = {}
         found = [(m, lex.by_form.get(m.group(0).lower())) for m in lex.matcher.finditer(text)]
         # rows without an event_type are context-only triggers ("found" + weapons);
         # `block` rows are stop phrases that only shadow shorter matches
@@ -534,7 +539,11 @@ def _extract_rows(
             first_in_sentence = si not in last_in_sentence
             last_in_sentence[si] = (t1, trig)
             # actor / recipient
-            cands = _np_candidates(text, s0, s1, lex)
+            if si not in cand_cache:
+                cand_cache[si] = _np_candidates(
+                    text, s0, s1, lex, place_spans, _title_like(text, s0, s1)
+                )
+            cands = cand_cache[si]
             before_c = [c for c in cands if c[1] <= t0]
             after_c = [c for c in cands if c[0] >= t1]
             actor = before_c[-1] if before_c else None
