@@ -580,7 +580,7 @@ class _Scanner:
         if dash and m2.lastgroup != num.kind:
             return None
         if dash and _PHONE.match(text, num.start):
-            return "skip"
+            return ("skip", _PHONE.match(text, num.start).end())
         n2 = self._core(text, m2)
         if n2 is None:
             return None
@@ -601,6 +601,8 @@ class _Scanner:
             if scale > 1 and a * scale <= b:
                 a *= scale
         if a > b and range_word != "from":
+            if dash and num.kind == "digits" and n2.kind == "digits" and b == int(b) and a == int(a) and a <= 200:
+                return ("skip", n2.end)  # scores and votes: "3-1 win", "7-2 ruling"
             return None
         return (min(a, b), max(a, b), n2.end, (u2_end, u2, term2) if second_unit else None, pre2)
 
@@ -710,9 +712,12 @@ class _Scanner:
             sm = _SCI.match(text, num.end)
             if sm and sm.end() > num.end + 3:
                 return None, sm.end()
-            if text[s - 1:s] == "(" and text[num.end:num.end + 1] == ")":
-                return None, num.end
+            if text[s - 1:s] + text[num.end:num.end + 1] in ("()", "[]"):
+                return None, num.end  # list markers and footnotes: "(4)", "[1]"
             if _TIME_RIGHT.match(text, num.end):
+                return None, num.end
+        elif num.kind == "frac":
+            if _MONTH_LEFT.search(text[max(0, s - 12):s]) or _MONTH_RIGHT.match(text, num.end):
                 return None, num.end
         elif num.kind == "words":
             if text[s - 1:s] == "-" and text[s - 2:s - 1].isalpha():
@@ -791,8 +796,8 @@ class _Scanner:
             if rng is None and first_unit is not None:
                 rng = self._range(text, num, unit_end, pre_unit, first_unit, range_word, left, money_prefix)
         if rng is not None:
-            if rng == "skip":
-                return None, e
+            if rng[0] == "skip":
+                return None, rng[1]
             low, high, e, u2, pre2 = rng
             is_range = True
             value = (low + high) / 2.0
@@ -840,6 +845,13 @@ class _Scanner:
         ):
             final_unit = ("year", "AGE")
             age = True
+        if final_unit is None and (num.kind in ("vague", "several") or num.scaled):
+            # "tens of thousands of dollars", "millions of euros"
+            om = _OF_WORD.match(text, e)
+            if om:
+                u_end, u, _ = self._suffix_unit(text, om.end())
+                if u is not None and u_end > om.end() and u[1] == "MONEY":
+                    final_unit, e = u, u_end
         unit_str = final_unit[0] if final_unit else None
         category = final_unit[1] if final_unit else None
         if final_unit and final_unit[1] == "MONEY":
