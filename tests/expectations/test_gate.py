@@ -116,110 +116,77 @@ def _set(frame: pl.DataFrame, column: str, row: int, value) -> pl.DataFrame:
     return frame.with_columns(pl.Series(column, values, dtype=frame.schema[column]))
 
 
-def _bad(table: str, change) -> dict[str, pl.DataFrame]:
-    tables = good_tables()
-    tables[table] = change(tables[table])
-    return tables
+KEYS = {"articles": "article_id", "locations": "location_id", "figures": "figure_id", "events": "event_id"}
 
-
-# scenario -> (tables, (table, expectation_type, column) that must fail, row expected)
+# scenario -> (table, row copied from the good table, changes, (expectation type, column) that must fail)
 SCENARIOS = {
-    "duplicate_key": (
-        _bad("locations", lambda f: _set(f, "location_id", 2, "loc_1")),
-        ("locations", "expect_column_values_to_be_unique", "location_id"),
-        2,
-    ),
-    "null_article_id": (
-        _bad("figures", lambda f: _set(f, "article_id", 1, None)),
-        ("figures", "expect_column_values_to_not_be_null", "article_id"),
-        1,
-    ),
-    "unknown_article": (
-        _bad("events", lambda f: _set(f, "article_id", 1, "art_zzz")),
-        ("events", "expect_column_values_to_be_in_set", "_article_exists"),
-        1,
-    ),
-    "mention_mismatch": (
-        _bad("locations", lambda f: _set(f, "mention_text", 1, "Kiev")),
-        ("locations", "expect_column_values_to_be_in_set", "_mention_matches_text"),
-        1,
-    ),
-    "trigger_mismatch": (
-        _bad("events", lambda f: _set(f, "trigger_text", 0, "strike")),
-        ("events", "expect_column_values_to_be_in_set", "_trigger_matches_text"),
-        0,
-    ),
-    "negative_start": (
-        _bad("figures", lambda f: _set(f, "start_char", 0, -1)),
-        ("figures", "expect_column_values_to_be_between", "start_char"),
-        0,
-    ),
-    "end_before_start": (
-        _bad("locations", lambda f: _set(f, "end_char", 0, 0)),
-        ("locations", "expect_column_pair_values_a_to_be_greater_than_b", "end_char,start_char"),
-        0,
-    ),
-    "end_past_text": (
-        _bad("locations", lambda f: _set(f, "end_char", 2, len(TEXT_B) + 5)),
-        ("locations", "expect_column_pair_values_a_to_be_greater_than_b", "_text_length,end_char"),
-        2,
-    ),
-    "bad_latitude": (
-        _bad("locations", lambda f: _set(f, "latitude", 1, 95.0)),
-        ("locations", "expect_column_values_to_be_between", "latitude"),
-        1,
-    ),
-    "bad_longitude": (
-        _bad("events", lambda f: _set(f, "longitude", 0, -200.0)),
-        ("events", "expect_column_values_to_be_between", "longitude"),
-        0,
-    ),
-    "value_low_above_value": (
-        _bad("figures", lambda f: _set(f, "value_low", 0, 8.0)),
-        ("figures", "expect_column_pair_values_a_to_be_greater_than_b", "value,value_low"),
-        0,
-    ),
-    "unknown_qualifier": (
-        _bad("figures", lambda f: _set(f, "qualifier", 1, "roughly")),
-        ("figures", "expect_column_values_to_be_in_set", "qualifier"),
-        1,
-    ),
-    "unknown_category": (
-        _bad("figures", lambda f: _set(f, "category", 0, "KILLED")),
-        ("figures", "expect_column_values_to_be_in_set", "category"),
-        0,
-    ),
-    "unknown_mention_kind": (
-        _bad("locations", lambda f: _set(f, "mention_kind", 0, "adjective")),
-        ("locations", "expect_column_values_to_be_in_set", "mention_kind"),
-        0,
-    ),
-    "unknown_event_type": (
-        _bad("events", lambda f: _set(f, "event_type", 1, "DEMONSTRATE")),
-        ("events", "expect_column_values_to_be_in_set", "event_type"),
-        1,
-    ),
-    "acled_inconsistent": (
-        _bad("events", lambda f: _set(f, "acled_event_type", 0, "Battles")),
-        ("events", "expect_column_values_to_be_in_set", "_acled_consistent"),
-        0,
-    ),
-    "bad_confidence": (
-        _bad("events", lambda f: _set(f, "confidence", 1, 1.5)),
-        ("events", "expect_column_values_to_be_between", "confidence"),
-        1,
-    ),
-    "dangling_event_fk": (
-        _bad("figures", lambda f: _set(f, "event_id", 0, "evt_missing")),
-        ("figures", "expect_column_values_to_be_in_set", "_event_exists"),
-        0,
-    ),
-    "missing_column": (
-        _bad("locations", lambda f: f.drop("confidence")),
-        ("locations", "expect_table_columns_to_match_set", None),
-        None,
-    ),
+    "duplicate_key": ("locations", 0, {"location_id": "loc_1"},
+                      ("expect_column_values_to_be_unique", "location_id")),
+    "null_article_id": ("figures", 1, {"article_id": None},
+                        ("expect_column_values_to_not_be_null", "article_id")),
+    "unknown_article": ("events", 1, {"article_id": "art_zzz"},
+                        ("expect_column_values_to_be_in_set", "_article_exists")),
+    "mention_mismatch": ("locations", 1, {"mention_text": "Kiev"},
+                         ("expect_column_values_to_be_in_set", "_mention_matches_text")),
+    "trigger_mismatch": ("events", 0, {"trigger_text": "strike"},
+                         ("expect_column_values_to_be_in_set", "_trigger_matches_text")),
+    "negative_start": ("figures", 0, {"start_char": -1},
+                       ("expect_column_values_to_be_between", "start_char")),
+    "end_before_start": ("locations", 0, {"end_char": 0},
+                         ("expect_column_pair_values_a_to_be_greater_than_b", "end_char,start_char")),
+    "end_past_text": ("locations", 2, {"end_char": len(TEXT_B) + 5},
+                      ("expect_column_pair_values_a_to_be_greater_than_b", "_text_length,end_char")),
+    "trigger_outside_sentence": ("events", 0, {"sentence_start": 30},
+                                 ("expect_column_pair_values_a_to_be_greater_than_b",
+                                  "trigger_start,sentence_start")),
+    "bad_latitude": ("locations", 1, {"latitude": 95.0},
+                     ("expect_column_values_to_be_between", "latitude")),
+    "bad_longitude": ("events", 0, {"longitude": -200.0},
+                      ("expect_column_values_to_be_between", "longitude")),
+    "half_coordinates": ("locations", 0, {"longitude": None},
+                         ("expect_column_values_to_be_in_set", "_coordinates_paired")),
+    "value_low_above_value": ("figures", 0, {"value_low": 8.0},
+                              ("expect_column_pair_values_a_to_be_greater_than_b", "value,value_low")),
+    "value_above_high": ("figures", 0, {"value_high": 6.0},
+                         ("expect_column_pair_values_a_to_be_greater_than_b", "value_high,value")),
+    "unknown_qualifier": ("figures", 1, {"qualifier": "roughly"},
+                          ("expect_column_values_to_be_in_set", "qualifier")),
+    "unknown_category": ("figures", 0, {"category": "KILLED"},
+                         ("expect_column_values_to_be_in_set", "category")),
+    "unknown_mention_kind": ("locations", 0, {"mention_kind": "adjective"},
+                             ("expect_column_values_to_be_in_set", "mention_kind")),
+    "unknown_event_type": ("events", 1, {"event_type": "DEMONSTRATE"},
+                           ("expect_column_values_to_be_in_set", "event_type")),
+    "unknown_date_precision": ("events", 1, {"date_precision": "days"},
+                               ("expect_column_values_to_be_in_set", "date_precision")),
+    "acled_inconsistent": ("events", 0, {"acled_event_type": "Battles"},
+                           ("expect_column_values_to_be_in_set", "_acled_consistent")),
+    "bad_country_code": ("locations", 1, {"country_code": "ua"},
+                         ("expect_column_values_to_match_regex", "country_code")),
+    "bad_confidence": ("events", 1, {"confidence": 1.5},
+                       ("expect_column_values_to_be_between", "confidence")),
+    "dangling_event_fk": ("figures", 0, {"event_id": "evt_missing"},
+                          ("expect_column_values_to_be_in_set", "_event_exists")),
+    "dangling_location_fk": ("events", 0, {"location_id": "loc_missing"},
+                             ("expect_column_values_to_be_in_set", "_location_exists")),
+    "empty_text": ("articles", 1, {"text": ""},
+                   ("expect_column_values_to_be_between", "_text_length")),
 }
+
+
+def bad_tables() -> tuple[dict[str, pl.DataFrame], dict[str, int]]:
+    """Good tables plus one appended bad row per scenario (a copy of a good row with a
+    fresh key, then the scenario's changes); returns the tables and each scenario's row."""
+    tables = good_tables()
+    rows: dict[str, int] = {}
+    for name, (table, base, changes, _) in SCENARIOS.items():
+        frame = tables[table]
+        row = frame.slice(base, 1).with_columns(pl.lit(f"{name}_key").alias(KEYS[table]))
+        for column, value in changes.items():
+            row = row.with_columns(pl.lit(value, dtype=frame.schema[column]).alias(column))
+        rows[name] = frame.height
+        tables[table] = pl.concat([frame, row])
+    return tables, rows
 
 
 @pytest.fixture(scope="module")
@@ -235,17 +202,24 @@ def good_result(gate):
 
 
 @pytest.fixture(scope="module")
-def bad_results(gate):
-    return {name: gate.run_gate(tables) for name, (tables, _, _) in SCENARIOS.items()}
+def bad_result(gate):
+    tables, rows = bad_tables()
+    return gate.run_gate(tables, examples=50), rows
 
 
 # --- suites ------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def fresh_suites():
+    return json.loads(json.dumps(build_suite_dicts()))
+
+
 @pytest.mark.parametrize("table", SUITE_TABLES)
-def test_suite_json_is_up_to_date(table):
+def test_suite_json_is_up_to_date(table, fresh_suites):
+    """Regenerate with `uv run python -m newsfacts.expectations.suites` when this fails."""
     assert suite_path(table).exists()
-    assert read_suite_dict(table) == json.loads(json.dumps(build_suite_dicts()[table]))
+    assert read_suite_dict(table) == fresh_suites[table]
 
 
 def test_suites_contain_expected_expectation_types():
@@ -327,20 +301,46 @@ def test_empty_tables_pass(gate):
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_violation_is_named(bad_results, scenario):
-    _, (table, expectation_type, column), row = SCENARIOS[scenario]
-    result = bad_results[scenario]
+def test_violation_is_named(bad_result, scenario):
+    result, rows = bad_result
+    table, _, _, (expectation_type, column) = SCENARIOS[scenario]
     assert not result.success
     failed = {(o.table, o.expectation_type, o.column): o for o in result.failures()}
-    assert (table, expectation_type, column) in failed, result.summary()
+    assert (table, expectation_type, column) in failed, result.summary(50)
     outcome = failed[(table, expectation_type, column)]
-    if row is not None:
-        assert row in [e.row for e in outcome.examples]
-    assert "FAILED" in result.summary() and outcome.label() in result.summary()
+    assert rows[scenario] in [e.row for e in outcome.examples]
+    assert outcome.unexpected_count >= 1
+    assert f"FAIL {outcome.label()}" in result.summary(50)
+    if scenario != "duplicate_key":
+        example = next(e for e in outcome.examples if e.row == rows[scenario])
+        assert example.key == f"{scenario}_key"
 
 
-def test_report_is_self_contained(good_result, bad_results, gate, tmp_path):
-    html_path, json_path = gate.write_report(bad_results["duplicate_key"], tmp_path / "dq.html")
+def test_single_violation_fails_only_its_expectation(gate):
+    tables = good_tables()
+    tables["figures"] = _set(tables["figures"], "value_low", 0, 8.0)
+    result = gate.run_gate(tables)
+    assert [(o.table, o.expectation_type, o.column) for o in result.failures()] == [
+        ("figures", "expect_column_pair_values_a_to_be_greater_than_b", "value,value_low")
+    ]
+    (outcome,) = result.failures()
+    assert outcome.unexpected_count == 1 and outcome.examples[0].row == 0
+    assert outcome.examples[0].value == [7.0, 8.0]
+    assert outcome.examples[0].key == "fig_1"
+    assert result.table_success("articles") and not result.table_success("figures")
+
+
+def test_missing_column_fails_column_set(gate):
+    tables = good_tables()
+    tables["locations"] = tables["locations"].drop("confidence")
+    result = gate.run_gate(tables)
+    failed = {(o.table, o.expectation_type, o.column) for o in result.failures()}
+    assert ("locations", "expect_table_columns_to_match_set", None) in failed
+    assert all(o.table == "locations" for o in result.failures())
+
+
+def test_report_is_self_contained(good_result, bad_result, gate, tmp_path):
+    html_path, json_path = gate.write_report(bad_result[0], tmp_path / "dq.html")
     assert html_path.name == "dq.html" and json_path.name == "dq.json"
     page = html_path.read_text(encoding="utf-8")
     assert "<style>" in page and "FAILED" in page
@@ -349,6 +349,16 @@ def test_report_is_self_contained(good_result, bad_results, gate, tmp_path):
     data = json.loads(json_path.read_text(encoding="utf-8"))
     assert data["success"] is False
     assert data["tables"]["locations"]["success"] is False
-    assert data["tables"]["articles"]["success"] is True
     html_ok, _ = gate.write_report(good_result, tmp_path)
     assert html_ok == tmp_path / "dq_report.html" and "PASSED" in html_ok.read_text()
+
+
+def test_derived_failure_shows_inputs(bad_result):
+    result, rows = bad_result
+    (outcome,) = [
+        o for o in result.failures()
+        if (o.table, o.column) == ("locations", "_mention_matches_text")
+    ]
+    example = next(e for e in outcome.examples if e.row == rows["mention_mismatch"])
+    assert example.context == {"start_char": TEXT_A.index("Kyiv"), "end_char": TEXT_A.index("Kyiv") + 4,
+                               "mention_text": "Kiev"}
