@@ -31,7 +31,7 @@ from pathlib import Path
 
 import polars as pl
 
-BUILD_VERSION = "4"
+BUILD_VERSION = "5"
 MIN_CITY_POPULATION = 5000
 MIN_ALT_NAME_POPULATION = 100_000
 
@@ -275,6 +275,10 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
     return (
         base.filter(
             pl.col("name").str.len_chars() >= 2,
+            # word-aligned names of at most 4 words: what the fast n-gram matcher handles
+            pl.col("name").str.contains(r"^\w"),
+            pl.col("name").str.contains(r"\w\.?$"),
+            pl.col("name").str.extract_all(r"\w+").list.len() <= 4,
             pl.col("latitude").is_not_null(),
             pl.col("longitude").is_not_null(),
             ~pl.col("name").is_in(drop),

@@ -87,7 +87,9 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
     gaz = gazetteer.lazy()
     names = gazetteer["name"].unique().sort()
     mentions = match_phrases(articles, names).rename({"pattern": "name"})
-    mentions = _context(mentions, articles)
+    # materialised once: the frame is reused several times below and polars' streaming engine
+    # would otherwise re-run the matcher for every use
+    mentions = _context(mentions, articles).collect().lazy()
 
     # --- mention-level filters -------------------------------------------------------------------
     name_info = gaz.group_by("name").agg(
@@ -140,6 +142,8 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
             .otherwise(pl.col("personish").any().over("article_id", "name"))
         )
         .filter(keep)
+        .collect()
+        .lazy()
     )
 
     # --- article context ---------------------------------------------------------------------------

@@ -64,21 +64,33 @@ def _prepare_patterns(patterns: list[str] | pl.Series, case_insensitive: bool) -
 
 
 _PREFILTER_ABOVE = 200
+_MAX_NGRAM = 4
 
 
 def _row_patterns(lf: pl.LazyFrame, pats: pl.DataFrame, case_insensitive: bool) -> pl.LazyFrame:
-    """Per article, the list of patterns that can occur in it (by first word)."""
+    """Per article, the patterns whose rarest word (fewest patterns share it) occurs in it;
+    patterns without any word character always qualify. A cheap hash-join filter that keeps
+    the per-row Aho-Corasick automata small."""
     fold = _ascii_fold if case_insensitive else (lambda e: e)
-    keyed = pats.lazy().select("pattern", first=fold(pl.col("pattern").str.extract(r"^(\w+)", 1)))
-    always = keyed.filter(pl.col("first").is_null()).select("pattern")
-    words = (
-        lf.select("article_id", first=fold(pl.col("text")).str.extract_all(r"\w+").list.unique())
-        .explode("first")
-        .drop_nulls("first")
+    listed = pats.select("pattern", word=fold(pl.col("pattern")).str.extract_all(r"\w+").list.unique())
+    always = listed.filter(pl.col("word").list.len() == 0).select("pattern").lazy()
+    words_of = listed.filter(pl.col("word").list.len() > 0).explode("word")
+    keyed = (
+        words_of.drop_nulls("word")
+        .with_columns(freq=pl.len().over("word"), wlen=pl.col("word").str.len_chars())
+        .sort(["pattern", "freq", "wlen"], descending=[False, False, True])
+        .unique("pattern", keep="first")
+        .select("pattern", "word")
+        .lazy()
     )
-    hits = words.join(keyed.drop_nulls("first"), on="first", how="inner").select("article_id", "pattern")
+    words = (
+        lf.select("article_id", word=fold(pl.col("text")).str.extract_all(r"\w+").list.unique())
+        .explode("word")
+        .drop_nulls("word")
+    )
+    hits = words.join(keyed, on="word", how="inner").select("article_id", "pattern")
     hits = pl.concat([hits, lf.select("article_id").join(always, how="cross")])
-    return hits.group_by("article_id").agg(row_patterns=pl.col("pattern").unique())
+    return hits.group_by("article_id").agg(row_patterns=pl.col("pattern"))
 
 
 def _leftmost_longest(df: pl.DataFrame) -> pl.DataFrame:
@@ -124,16 +136,28 @@ def match_phrases(
     )
     if pats.height == 0:
         return pl.LazyFrame(schema=MATCH_SCHEMA)
-    opts = dict(ascii_case_insensitive=case_insensitive, overlapping=True)
     lf = lf.filter(pl.col("text").is_not_null())
     if pats.height <= _PREFILTER_ABOVE:
-        plist: list[str] | pl.Expr = pats["pattern"].to_list()
-    else:
-        # polars builds the automaton per row: with a large dictionary, give each row only the
-        # patterns whose first word occurs in it (patterns starting with punctuation always)
-        lf = lf.join(_row_patterns(lf, pats, case_insensitive), on="article_id", how="inner")
-        plist = pl.col("row_patterns")
-    cand = (
+        return _select(_ac_candidates(lf, pats, case_insensitive, pats["pattern"].to_list()))
+    # large dictionary: word-aligned patterns of <= _MAX_NGRAM words are found by joining the
+    # texts' word n-grams against them; the rest by Aho-Corasick with a per-row prefilter
+    # (polars builds one automaton per row, so each row gets only the patterns it may contain)
+    words = pl.col("pattern").str.extract_all(r"\w+").list.len()
+    aligned = pats.filter(
+        pl.col("word_left"), pl.col("pattern").str.contains(r"\w\.?$"), words <= _MAX_NGRAM
+    )
+    rest = pats.join(aligned.select("pattern"), on="pattern", how="anti")
+    parts = [_ngram_candidates(lf, aligned, case_insensitive)]
+    if rest.height:
+        rows = lf.join(_row_patterns(lf, rest, case_insensitive), on="article_id", how="inner")
+        parts.append(_ac_candidates(rows, rest, case_insensitive, pl.col("row_patterns")))
+    return _select(pl.concat(parts, how="vertical"))
+
+
+def _ac_candidates(lf: pl.LazyFrame, pats: pl.DataFrame, case_insensitive: bool, plist) -> pl.LazyFrame:
+    """All word-bounded (possibly overlapping) matches found by Aho-Corasick."""
+    opts = dict(ascii_case_insensitive=case_insensitive, overlapping=True)
+    return (
         lf.with_columns(
             byte_start=pl.col("text").str.find_many(plist, **opts),
             matched_text=pl.col("text").str.extract_many(plist, **opts),
@@ -167,9 +191,57 @@ def match_phrases(
             ~pl.col("word_right") | ~pl.col("after").str.contains(r"^\w"),
         )
         .select(MATCH_SCHEMA.names())
-        .sort(
-            ["article_id", "start_char", "end_char", "pattern"],
-            descending=[False, False, True, False],
-        )
     )
-    return cand.map_batches(_leftmost_longest, schema=MATCH_SCHEMA)
+
+
+def _ngram_candidates(lf: pl.LazyFrame, pats: pl.DataFrame, case_insensitive: bool) -> pl.LazyFrame:
+    """Token-aligned substrings of 1.._MAX_NGRAM words (plus a trailing ".") that equal a pattern.
+
+    `\\w+|\\W+` splits a text into alternating word / non-word runs covering every character,
+    so cumulative run lengths give exact character offsets and any word-bounded occurrence
+    of a pattern is a concatenation of consecutive runs starting and ending at word runs."""
+    fold = _ascii_fold if case_insensitive else (lambda e: e)
+    keys = pats.lazy().select("pattern", "key")
+    firsts = pats.select(pl.col("key").str.slice(0, 1).unique())["key"].to_list()
+    toks = (
+        lf.select("article_id", tok=pl.col("text").str.extract_all(r"\w+|\W+"))
+        .explode("tok")
+        .drop_nulls("tok")
+        .with_columns(tlen=pl.col("tok").str.len_chars().cast(pl.Int64))
+        .with_columns(end_char=pl.col("tlen").cum_sum().over("article_id"))
+        .with_columns(start_char=pl.col("end_char") - pl.col("tlen"))
+    )
+    shifted = [pl.col("tok").shift(-k) for k in range(2 * _MAX_NGRAM)]
+    same = [pl.col("article_id").shift(-k) == pl.col("article_id") for k in range(2 * _MAX_NGRAM)]
+    ends = [pl.col("end_char").shift(-k) for k in range(2 * _MAX_NGRAM)]
+    base = toks.with_columns(
+        *[pl.when(same[k]).then(shifted[k]).alias(f"t{k}") for k in range(1, 2 * _MAX_NGRAM)],
+        *[ends[k].alias(f"e{k}") for k in range(1, 2 * _MAX_NGRAM)],
+    ).filter(fold(pl.col("tok").str.slice(0, 1)).is_in(firsts), pl.col("tok").str.contains(r"^\w"))
+    frames = []
+    surface = pl.col("tok")
+    for n in range(1, _MAX_NGRAM + 1):
+        last = 2 * (n - 1)
+        if n > 1:
+            surface = pl.concat_str([surface, pl.col(f"t{last - 1}"), pl.col(f"t{last}")])
+        end = pl.col("end_char") if last == 0 else pl.col(f"e{last}")
+        sep = pl.col(f"t{last + 1}")
+        frames.append(base.select("article_id", "start_char", end_char=end, matched_text=surface))
+        frames.append(
+            base.filter(sep.str.starts_with("."))
+            .select("article_id", "start_char", end_char=end + 1, matched_text=pl.concat_str([surface, pl.lit(".")]))
+        )
+    cands = pl.concat(frames, how="vertical").drop_nulls("matched_text")
+    return (
+        cands.with_columns(key=fold(pl.col("matched_text")))
+        .join(keys, on="key", how="inner")
+        .select(MATCH_SCHEMA.names())
+    )
+
+
+def _select(cands: pl.LazyFrame) -> pl.LazyFrame:
+    """Leftmost-longest non-overlapping choice among candidate matches."""
+    return cands.sort(
+        ["article_id", "start_char", "end_char", "pattern"],
+        descending=[False, False, True, False],
+    ).map_batches(_leftmost_longest, schema=MATCH_SCHEMA)

@@ -123,3 +123,47 @@ def test_property_offsets_and_reference(texts, data):
     for article_id, text in corpus.items():
         got = [(r[1], r[2], r[3]) for r in rows if r[0] == article_id]
         assert got == _reference(text, patterns)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=st.lists(texts, min_size=1, max_size=4), data=st.data())
+def test_property_large_dictionary_path(texts, data):
+    """The n-gram join + prefiltered Aho-Corasick path (used for big dictionaries) agrees
+    with the brute-force reference too."""
+    import newsfacts.transforms.phrase_match as pm
+
+    corpus = {f"d{i}": t for i, t in enumerate(texts)}
+    joined = "".join(texts) or "a"
+    subs = st.builds(
+        lambda i, n: joined[i:i + n], st.integers(0, len(joined) - 1), st.integers(1, 12)
+    )
+    patterns = data.draw(st.lists(st.one_of(subs, st.text(alphabet=_ALPHABET, min_size=1, max_size=4)),
+                                  min_size=1, max_size=8))
+    old = pm._PREFILTER_ABOVE
+    pm._PREFILTER_ABOVE = 0
+    try:
+        rows = _rows(corpus, patterns)
+    finally:
+        pm._PREFILTER_ABOVE = old
+    for article_id, pattern, s, e, m in rows:
+        assert corpus[article_id][s:e] == m == pattern
+    for article_id, text in corpus.items():
+        got = [(r[1], r[2], r[3]) for r in rows if r[0] == article_id]
+        assert got == _reference(text, patterns)
+
+
+def test_large_dictionary_path_examples():
+    import newsfacts.transforms.phrase_match as pm
+
+    text = "In the U.S.A. and New York City’s Zürich-based St. Louis office, U.S. aid; ’Abās Ābād."
+    pats = ["U.S.", "New York", "New York City", "York", "Zürich", "St. Louis", "St.", "’Abās Ābād",
+            "A B C D E", "Louis office U.S. aid"]
+    small = _rows({"x": text}, pats)
+    old = pm._PREFILTER_ABOVE
+    pm._PREFILTER_ABOVE = 0
+    try:
+        large = _rows({"x": text}, pats)
+    finally:
+        pm._PREFILTER_ABOVE = old
+    assert large == small
+    assert [r[4] for r in large] == ["U.S.", "New York City", "Zürich", "St. Louis", "U.S.", "’Abās Ābād"]
