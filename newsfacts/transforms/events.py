@@ -96,6 +96,7 @@ class _Lexicon:
     rules: list[_Rule] = field(default_factory=list)
     actor_matcher: re.Pattern | None = None
     actor_type: dict[str, str] = field(default_factory=dict)
+    rules_by_class: dict[str, list[_Rule]] = field(default_factory=dict)
 
 
 _LEXICON_CACHE: dict[int, tuple[pl.DataFrame, pl.DataFrame | None, _Lexicon]] = {}
@@ -128,6 +129,9 @@ def _compile(lexicon: pl.DataFrame, actors: pl.DataFrame | None) -> _Lexicon:
                 )
     rules.sort(key=lambda x: -x.priority)
     lex = _Lexicon(_phrase_regex(list(by_form)), by_form, rules)
+    for rule in rules:
+        for cls in rule.applies_to:
+            lex.rules_by_class.setdefault(cls, []).append(rule)
     if actors is not None and actors.height:
         pats = actors["pattern"].to_list()
         lex.actor_matcher = _phrase_regex(pats)
@@ -197,17 +201,18 @@ _MONTH_RE = (
     r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
 )
 _DATE_RE = re.compile(
-    r"(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<id>[0-3]\d)\b)"
-    rf"|(?P<md>\b(?P<mdm>{_MONTH_RE})\s+(?P<mdd>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<mdy>(?:19|20)\d\d)\b)?)"
-    rf"|(?P<dm>\b(?P<dmd>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dmm>{_MONTH_RE})(?:,?\s+(?P<dmy>(?:19|20)\d\d)\b)?)"
-    r"|(?P<wd>\b(?P<wdq>last\s+)?(?P<wdn>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
-    r"|(?P<rel>\b(?:yesterday|today|tonight|this morning|this afternoon|this evening|last night|overnight|"
+    r"\b(?=[0-9A-Za-z])(?:"
+    r"(?P<iso>(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<id>[0-3]\d)\b)"
+    rf"|(?P<md>(?P<mdm>{_MONTH_RE})\s+(?P<mdd>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<mdy>(?:19|20)\d\d)\b)?)"
+    rf"|(?P<dm>(?P<dmd>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dmm>{_MONTH_RE})(?:,?\s+(?P<dmy>(?:19|20)\d\d)\b)?)"
+    r"|(?P<wd>(?P<wdq>last\s+)?(?P<wdn>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
+    r"|(?P<rel>(?:yesterday|today|tonight|this morning|this afternoon|this evening|last night|overnight|"
     r"earlier today|on (?:the )?previous day|the day before)\b)"
-    r"|(?P<week>\b(?:last|this|past|previous|earlier this) week(?:end)?\b)"
-    r"|(?P<month>\b(?:last|this|past|previous|earlier this) month\b)"
-    rf"|(?P<inm>\b(?:in|since|during|early|late|mid-?)\s+(?P<inmm>{_MONTH_RE})(?:\s+(?P<inmy>(?:19|20)\d\d))?\b)"
-    r"|(?P<year>\b(?:in|since|during)\s+(?P<yy>(?:19|20)\d\d)\b)",
-)
+    r"|(?P<week>(?:last|this|past|previous|earlier this) week(?:end)?\b)"
+    r"|(?P<month>(?:last|this|past|previous|earlier this) month\b)"
+    rf"|(?P<inm>(?:in|since|during|early|late|mid-?)\s+(?P<inmm>{_MONTH_RE})(?:\s+(?P<inmy>(?:19|20)\d\d))?\b)"
+    r"|(?P<year>(?:in|since|during)\s+(?P<yy>(?:19|20)\d\d)\b)"
+    r")",)
 
 
 def _month(name: str) -> int:
@@ -403,7 +408,7 @@ def _refine(
         "acled_sub_event_type": trig.acled_sub_event_type,
     }
     chosen, chosen_key = None, None
-    for rule in lex.rules:  # sorted by priority, highest first
+    for rule in lex.rules_by_class.get(trig.trigger_class, ()):  # sorted by priority, highest first
         if chosen is not None and rule.priority < chosen.priority:
             break
         if trig.trigger_class not in rule.applies_to:
@@ -472,11 +477,12 @@ def _extract_rows(
         # document-level date: first date expression in the first two sentences
         doc_date: tuple[dt.date | None, str] = (None, "unknown")
         first_end = spans[min(1, len(spans) - 1)][1] if spans else 0
-        for dm in _DATE_RE.finditer(text, 0, first_end):
-            d = _resolve_date(dm, pub)
-            if d[0] is not None:
-                doc_date = d
-                break
+        # every resolvable date expression of the article, once (start, (date, precision))
+        dates = [(dm.start(), d) for dm in _DATE_RE.finditer(text) if (d := _resolve_date(dm, pub))[0] is not None]
+        date_starts = [p for p, _ in dates]
+        if dates and dates[0][0] < first_end:
+            doc_date = dates[0][1]
+        title_cache: dict[int, bool] = {}
         last_in_sentence: dict[int, tuple[int, _Trigger]] = {}
         place_spans = [(r["start_char"], r["end_char"]) for r in locs]
         cand_cache: dict[int, list[tuple[int, int]]] = {}
@@ -502,7 +508,7 @@ def _extract_rows(
             word = text[t0:t1]
             if (
                 word[:1].isupper() and not word.isupper() and t0 > s0
-                and not _title_like(text, s0, s1)
+                and not title_cache.setdefault(si, _title_like(text, s0, s1))
                 and not re.search(r"[.!?:;\"“(]\s*$", text[s0:t0])
             ):
                 continue  # capitalised inside a running sentence: part of a name ("Amnesty International")
@@ -541,7 +547,7 @@ def _extract_rows(
             # actor / recipient
             if si not in cand_cache:
                 cand_cache[si] = _np_candidates(
-                    text, s0, s1, lex, place_spans, _title_like(text, s0, s1)
+                    text, s0, s1, lex, place_spans, title_cache.setdefault(si, _title_like(text, s0, s1))
                 )
             cands = cand_cache[si]
             before_c = [c for c in cands if c[1] <= t0]
@@ -578,13 +584,10 @@ def _extract_rows(
             # date: nearest date expression in the sentence, else the document's
             date, precision = None, "unknown"
             bestd = None
-            for dm in _DATE_RE.finditer(text, s0, s1):
-                d = _resolve_date(dm, pub)
-                if d[0] is None:
-                    continue
-                dist = abs(dm.start() - t0)
+            for j in range(bisect.bisect_left(date_starts, s0), bisect.bisect_left(date_starts, s1)):
+                dist = abs(dates[j][0] - t0)
                 if bestd is None or dist < bestd:
-                    bestd, (date, precision) = dist, d
+                    bestd, (date, precision) = dist, dates[j][1]
             if date is None:
                 date, precision = doc_date
             rel = (t0 - s0) / max(1, s1 - s0)
