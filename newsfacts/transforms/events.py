@@ -382,6 +382,12 @@ def _published_dates(values: list) -> list[dt.date | None]:
     return out
 
 
+_SPECIFICITY = {
+    "city": 0, "landmark": 0, "admin2": 0, "admin3": 0, "neighbourhood": 0, "district": 0,
+    "admin1": 1, "water": 2, "region": 2, "continent": 3, "country": 2,
+}
+
+
 def _group(frame: pl.DataFrame, key: str = "article_id") -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = defaultdict(list)
     for r in frame.iter_rows(named=True):
@@ -575,9 +581,10 @@ def _extract_rows(
             while i < len(locs) and locs[i]["start_char"] < s1:
                 r = locs[i]
                 if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym":
-                    dist = abs(r["start_char"] - t0)
-                    if best is None or dist < best:
-                        best, loc = dist, r
+                    # the most specific place (city before province before country), then the nearest
+                    key = (_SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
+                    if best is None or key < best:
+                        best, loc = key, r
                 i += 1
             if loc is None:
                 loc = main_loc
