@@ -469,7 +469,10 @@ def _extract_rows(
             continue
         spans = sentences.get(aid) or sentence_spans(text)
         starts = [s for s, _ in spans]
-        locs = sorted(locations.get(aid, []), key=lambda r: r["start_char"] or 0)
+        locs = sorted(
+            (r for r in locations.get(aid, []) if r.get("start_char") is not None and r.get("end_char") is not None),
+            key=lambda r: r["start_char"],
+        )
         loc_starts = [r["start_char"] for r in locs]
         # the article's most frequent place (toponyms first), fallback event location
         freq = Counter(

@@ -277,3 +277,15 @@ def test_link_figures_to_events(lexicon, actors):
 def test_empty_inputs(lexicon, actors):
     ev = _run(lexicon, actors, "", "Nothing happened here.")
     assert ev.height == 0 and ev.schema == EVENTS
+
+
+def test_event_location_prefers_the_most_specific_place(lexicon, actors):
+    text = "In Nigeria, gunmen attacked a village near Maiduguri in Borno state."
+    locs = [
+        _loc("a0", 0, text, "Nigeria", cc="NG", lat=9.0, lon=8.0, feature="country"),
+        _loc("a0", 0, text, "Maiduguri", cc="NG", lat=11.85, lon=13.16, feature="city"),
+        _loc("a0", 0, text, "Borno", cc="NG", lat=11.5, lon=13.0, feature="admin1"),
+    ]
+    top = _top(_run(lexicon, actors, text, locations=locs))
+    assert top["location_id"] == locs[1]["location_id"]
+    assert top["acled_sub_event_type"] == "Attack"
