@@ -180,7 +180,7 @@ W_LOCATION = 0.05
 W_FATALITIES = 0.06
 W_NEGATED = 0.25
 W_COMPLEMENT = 0.15
-SENTENCE_MARGIN = 0.15  # keep events within this much of their sentence's best
+SENTENCE_MARGIN = 0.12  # keep events within this much of their sentence's best
 STRONG_WEIGHT = 0.85
 LIGHT_WEIGHT = 0.4  # triggers this weak yield to a trigger right after them
 
