@@ -68,7 +68,7 @@ _WORD_ALT = "|".join(
     sorted([*_SMALL, *_TENS, "hundred", *_BIG, "dozen"], key=len, reverse=True)
 )
 _WORDSEQ = (
-    rf"(?:(?:an?|one)\s+)?(?:{_WORD_ALT})"
+    rf"(?:(?:half\s+an?|an?|one)\s+)?(?:{_WORD_ALT})"
     rf"(?:(?:\s*-\s*|\s+and\s+|\s+)(?:{_WORD_ALT}))*"
 )
 
@@ -116,7 +116,10 @@ _NEXT_WORD = re.compile(r"\s+([A-Za-z][\w'’-]*)")
 _PREV_WORD = re.compile(r"([A-Za-z]+)\s+$")
 _WS_RUN = re.compile(r"\s+")
 _ALPHA_RUN = re.compile(r"[A-Za-z]+")
-_WORD_LEAD = re.compile(r"\b(?:an?|several|a\s+few|a\s+couple\s+of)\s+$", re.IGNORECASE)
+_WORD_LEAD = re.compile(r"\b(?:half\s+an?|an?|several|a\s+few|a\s+couple\s+of)\s+$", re.IGNORECASE)
+_AND_A_HALF = re.compile(r"\s+and\s+a\s+half\b", re.IGNORECASE)
+_STRONG = re.compile(r"-strong\b", re.IGNORECASE)
+_CLAUSE_GAP = re.compile(r"\b(?:and|while|but|whereas|as)\b")
 
 
 def _words_value(tokens: list[str]) -> tuple[float | None, int]:
@@ -288,7 +291,8 @@ _STOP = {
     "whereas", "although", "though", "however", "thus", "hence", "now", "today", "yesterday",
     "tomorrow", "last", "next", "this", "got", "get", "gets", "went", "go", "goes", "came",
     "come", "comes", "made", "make", "makes", "took", "take", "takes", "gave", "give",
-    "others", "one", "ones", "another", "s", "'s", "’s", "new-", "respectively", "overall",
+    "others", "one", "ones", "overnight", "tonight", "nationwide", "worldwide", "abroad",
+    "inside", "outside", "alone", "together", "apart", "instead", "respectively", "another", "s", "'s", "’s", "new-", "respectively", "overall",
 }
 _VERBS = {
     "struck", "spent", "left", "came", "went", "held", "took", "told", "met", "fell", "rose", "won",
@@ -473,14 +477,25 @@ class _Scanner:
             return _Num(s, e, v, v, v, "frac", raw=raw)
         if g == "digits":
             v = _digits_value(raw)
+            am = _AND_A_HALF.match(text, e)
+            if am and v < 1000 and "." not in raw:
+                v += 0.5
+                e = am.end()
             num = _Num(s, e, v, v, v, "digits", raw=raw, base=v)
             self._scale(text, num)
             return num
         # number words
         tokens = _ALPHA_RUN.findall(raw)
+        half = tokens[0].lower() == "half"
+        if half:
+            tokens = tokens[1:]
         value, used = _words_value(tokens)
         if value is None:
             return None
+        if half:
+            value *= 0.5
+            used += 1
+            tokens = ["half", *tokens]
         if used < len(tokens):
             # cut the match after the used tokens
             pos = s
@@ -496,6 +511,11 @@ class _Scanner:
         if fm and value <= 10 and not low_raw.startswith("a"):
             v = value / _FRACTIONS[fm.group(1).lower()]
             return _Num(s, fm.end(), v, v, v, "frac", raw=text[s:fm.end()])
+        am = _AND_A_HALF.match(text, e)
+        if am and value < 1000:
+            value += 0.5
+            e = am.end()
+            raw = text[s:e]
         num = _Num(s, e, value, value, value, "words", raw=raw)
         if any(t.lower() in _SCALE_WORDS for t in tokens[:used]):
             num.scaled = True
@@ -579,6 +599,8 @@ class _Scanner:
             return None
         if dash and m2.lastgroup != num.kind:
             return None
+        if dash and num.kind == "digits" and _YEAR.fullmatch(raw) and len(m2.group(0)) == 2:
+            return ("skip", m2.end())  # seasons and fiscal years: "2022-23"
         if dash and _PHONE.match(text, num.start):
             return ("skip", _PHONE.match(text, num.start).end())
         n2 = self._core(text, m2)
@@ -610,7 +632,7 @@ class _Scanner:
     def _prefix_unit(self, text: str, start: int) -> tuple[int, tuple[str, str] | None]:
         if self.lex.prefix_re is None:
             return start, None
-        left = text[max(0, start - 6):start]
+        left = text[max(0, start - 12):start]
         m = self.lex.prefix_re.search(left)
         if not m:
             return start, None
@@ -694,6 +716,8 @@ class _Scanner:
                 continue
             if "," in gap or ";" in gap or any(ch.isdigit() for ch in gap):
                 d += 60
+            elif _CLAUSE_GAP.search(gap):
+                d += 20
             if d < best_d:
                 best, best_d = self.lex.context[m.group(1).lower()], d
         return best
@@ -881,7 +905,11 @@ class _Scanner:
                 return None, e
         if num.kind == "digits" and _ORDINAL_RIGHT.match(text, num.end):
             return None, num.end
-        if final_unit is None and _HYPHEN_WORD.match(text, e) and not is_range:
+        strong = False
+        if final_unit is None and _STRONG.match(text, e):
+            strong = True  # "a 10,000-strong crowd"
+            e = _STRONG.match(text, e).end()
+        elif final_unit is None and _HYPHEN_WORD.match(text, e) and not is_range:
             # compound adjectives: "four-door", "5-star", "one-time"
             return None, e
         # --- name-like contexts: "iPhone 11", "Game 2", "Group of 20", "3 Men Punished"
@@ -931,7 +959,7 @@ class _Scanner:
             and not is_range
         ):
             plural_obj = obj is not None and obj.split()[0].lower().endswith("s") and obj.split()[0][0].islower()
-            if not plural_obj:
+            if not plural_obj and not strong:
                 return None, e
         if num.kind == "digits" and is_range and final_unit is None:
             plural_obj = obj is not None and obj.split()[0][0].islower() and obj.split()[0].endswith("s")
@@ -945,6 +973,8 @@ class _Scanner:
             if obj:
                 head = obj.lower()
                 category = self.lex.objects.get(head) or self.lex.objects.get(head.split()[-1])
+            if category is None and strong:
+                category = "CROWD"
             if category is None:
                 category = self._context_category(text, span_start, e, cache)
             if category is None:

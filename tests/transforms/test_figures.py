@@ -73,6 +73,13 @@ def one(text: str, lexicon: pl.DataFrame, mention: str) -> dict:
         ("The field produced 12.3m tonnes of grain.", "12.3m tonnes", 12.3e6, 12.3e6, 12.3e6, "exact", "t", None, "MEASURE"),
         ("It cost £1,000 per person.", "£1,000 per person", 1000, 1000, 1000, "exact", "GBP/person", None, "MONEY"),
         ("Temperatures fell to minus 12 degrees.", "minus 12 degrees", -12, -12, -12, "exact", "deg", None, "MEASURE"),
+        ("Half a million people fled.", "Half a million people", 5e5, 5e5, 5e5, "exact", None, "people", "DISPLACE"),
+        ("A 10,000-strong crowd gathered.", "10,000-strong crowd", 1e4, 1e4, 1e4, "exact", None, "crowd", "CROWD"),
+        ("It took two and a half years.", "two and a half years", 2.5, 2.5, 2.5, "exact", "year", None, "DURATION"),
+        ("A magnitude 6.4 quake hit.", "magnitude 6.4", 6.4, 6.4, 6.4, "exact", "magnitude", None, "MEASURE"),
+        ("Tuition rose by tens of thousands of dollars.", "tens of thousands of dollars", 1e4, 1e4, 99_999, "approx", "USD", None, "MONEY"),
+        ("Andre Wilson, 38, told reporters he ran.", "38", 38, 38, 38, "exact", "year", None, "AGE"),
+        ("Prices rose by 10-15% this year.", "10-15%", 12.5, 10, 15, "range", "percent", None, "PERCENT"),
     ],
 )
 def test_phrases(lexicon, text, mention, value, low, high, qualifier, unit, obj, category):
@@ -98,10 +105,23 @@ def test_phrases(lexicon, text, mention, value, low, high, qualifier, unit, obj,
         "The new iPhone 11 Pro and Game 2 of the series.",
         "Read Also: Three Men Punished For Crash",
         "Sampling between 2014 and 2017 was done.",
+        "They won 3-1 and the court ruled 7-2 in the 2022-23 season.",
+        "More than 52,000 Venezuelans [1] arrived. (4) celebrates.",
+        "It starts on April 7/8 and runs 24/7.",
     ],
 )
 def test_non_figures(lexicon, text):
-    assert figures_in_text(text, lexicon) == []
+    found = figures_in_text(text, lexicon)
+    if text.startswith("More than 52,000"):
+        assert [f["mention_text"] for f in found] == ["More than 52,000 Venezuelans"]
+    else:
+        assert found == []
+
+
+def test_nearest_context_in_the_clause(lexicon):
+    text = "Officials said 1,500 were displaced, while 3 remain missing and 200 were hurt."
+    cats = [f["category"] for f in figures_in_text(text, lexicon)]
+    assert cats == ["DISPLACE", "MISSING", "WOUND"]
 
 
 def test_vague_and_millions(lexicon):
