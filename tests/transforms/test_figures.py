@@ -216,14 +216,14 @@ def to_words(n: int, british_and: bool) -> str:
     raise AssertionError(n)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.integers(min_value=0, max_value=10**12 - 1))
 def test_parse_number_commas(n):
     assert parse_number(f"{n:,}") == n
     assert parse_number(str(n)) == n
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.integers(min_value=1, max_value=10**12 - 1), st.booleans())
 def test_parse_number_words(n, british_and):
     words = to_words(n, british_and)
@@ -231,7 +231,7 @@ def test_parse_number_words(n, british_and):
     assert parse_number(words.capitalize()) == n
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.integers(min_value=1, max_value=999_999), st.integers(min_value=1, max_value=99),
        st.sampled_from([("million", 1e6), ("billion", 1e9), ("bn", 1e9), ("m", 1e6), ("k", 1e3)]))
 def test_parse_number_scaled_decimals(whole, frac, scale):
@@ -240,7 +240,7 @@ def test_parse_number_scaled_decimals(whole, frac, scale):
     assert parse_number(text) == pytest.approx(float(f"{whole}.{frac:02d}") * factor)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.integers(min_value=2, max_value=999_999), st.booleans())
 def test_scanner_reads_formatted_counts(n, as_words):
     shown = to_words(n, True) if as_words else f"{n:,}"
