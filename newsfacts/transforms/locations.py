@@ -44,6 +44,9 @@ _PLACE_HEADS = (
     "Strait", "Gulf", "Coast", "Basin", "Delta", "Plateau", "Desert", "Area", "Governorate",
 )
 
+BIG_PLACE_POPULATION = 500_000
+_OPTIONAL_FLAGS = ("ambiguous", "capital", "person_name")
+
 _TYPE_PRIOR = {
     "country": 100.0, "continent": 95.0, "region": 90.0, "water": 90.0, "admin1": 60.0,
     "landmark": 70.0, "city": 0.0,
@@ -84,6 +87,10 @@ def _context(cands: pl.LazyFrame, articles: pl.LazyFrame) -> pl.LazyFrame:
 def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.LazyFrame:
     """One row per place mention, conforming to `LOCATIONS`."""
     articles = articles.lazy().select(pl.col("article_id").cast(pl.String), pl.col("text"))
+    gazetteer = gazetteer.with_columns(
+        [pl.lit(False).alias(c) for c in _OPTIONAL_FLAGS if c not in gazetteer.columns]
+        + [pl.lit(None, pl.String).alias(c) for c in ("name_kind",) if c not in gazetteer.columns]
+    )
     gaz = gazetteer.lazy()
     names = gazetteer["name"].unique().sort()
     mentions = match_phrases(articles, names).rename({"pattern": "name"})
@@ -94,9 +101,12 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
     # --- mention-level filters -------------------------------------------------------------------
     name_info = gaz.group_by("name").agg(
         ambiguous=pl.col("ambiguous").any(),
+        person_name=pl.col("person_name").any(),
+        has_main=(pl.col("name_kind") != "alt").any(),
         has_country=(pl.col("feature_type").is_in(["country", "continent", "region", "water"])).any(),
         only_demonym=(pl.col("mention_kind") == "demonym").all(),
         max_pop=pl.col("population").max(),
+        max_city_pop=pl.col("population").filter(pl.col("feature_type") == "city").max(),
         # a name that can only mean one country / one division gives article context
         ctx_cc_only=pl.when((pl.col("feature_type") == "country").all() & (pl.col("country_code").n_unique() == 1))
         .then(pl.col("country_code").first()),
@@ -117,10 +127,19 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
     prev_cap_name = prev_cap_name.fill_null(False)
     # "Paris Hilton", "Michael Jordan", "President Chad ...": a name glued to a capitalised
     # word that is not itself a place, or after a title, reads as a person / organisation
+    # names of countries and of places >= BIG_PLACE_POPULATION keep their place reading when
+    # followed by a capitalised word ("Toronto Police", "Queensland Health"), unless the
+    # stop-list marks them as common personal names
+    big_place = pl.col("max_pop").fill_null(0) >= BIG_PLACE_POPULATION
+    person_rules = pl.col("person_name") | (~pl.col("has_country") & ~big_place)
     personish = (
         ~pl.col("only_demonym")
         & ~pl.col("next_is_place").fill_null(False)
-        & (next_cap | prev_cap_name | prev_clean.is_in(TITLE_WORDS).fill_null(False))
+        & (
+            (next_cap & person_rules)
+            | prev_cap_name
+            | prev_clean.is_in(TITLE_WORDS).fill_null(False)
+        )
     )
     keep = (
         pl.col("matched_text").str.contains(r"^[A-Z\u00C0-\u00DE]")
@@ -135,11 +154,13 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         .with_columns(next_start=pl.col("end_char") + 1 + pl.col("after_gap"))
         .join(next_place, on=["article_id", "next_start"], how="left")
         .with_columns(personish=personish & ~pl.col("title_case"))
-        # once a city name reads as a person in an article, all its mentions there do ("Murphy
-        # said"); country names only lose the mention itself ("Georgia Stevens")
+        # once a small place's name (or a stop-listed personal name) reads as a person in an
+        # article, all its mentions there do ("Murphy said", "Georgia skates"); other names
+        # only lose the mention itself
         .with_columns(
-            person=pl.when(pl.col("has_country")).then(pl.col("personish"))
-            .otherwise(pl.col("personish").any().over("article_id", "name"))
+            person=pl.when(person_rules)
+            .then(pl.col("personish").any().over("article_id", "name"))
+            .otherwise(pl.col("personish"))
         )
         .filter(keep)
         .collect()
@@ -186,7 +207,9 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
             + pl.col("ctx_admin").fill_null(False).cast(pl.Float64) * 15.0
         ).otherwise(0.0)
         + pl.col("comma_hit").cast(pl.Float64) * 60.0
-        - pl.when(pl.col("name_kind") == "alt").then(15.0).otherwise(0.0)
+        # an alternate name loses to a place whose own name it is ("Mexico" is not Mexico City)
+        - pl.when(pl.col("name_kind") == "alt").then(pl.when(pl.col("has_main")).then(45.0).otherwise(15.0))
+        .otherwise(0.0)
         + 2.0 * (pop + 1).log10()
         + pl.col("capital").cast(pl.Float64) * 35.0
     )

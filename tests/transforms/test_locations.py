@@ -10,7 +10,7 @@ from newsfacts.transforms.locations import extract_locations
 def _gaz(rows: list[tuple]) -> pl.DataFrame:
     cols = ["name", "place_id", "place_name", "feature_type", "country_code", "admin1_code",
             "latitude", "longitude", "population", "mention_kind", "name_kind", "ambiguous", "capital"]
-    data = [dict(zip(cols, r)) | {"source": "test"} for r in rows]
+    data = [dict(zip(cols, r)) | {"source": "test", "person_name": r[0] in ("Georgia", "Paris")} for r in rows]
     return pl.DataFrame(data).select(GAZETTEER_SCHEMA.names()).cast(GAZETTEER_SCHEMA)
 
 
@@ -75,6 +75,20 @@ def test_case_person_and_ambiguity_filters():
     out = _run(text)
     assert out["mention_text"].to_list() == ["Nice"]
     assert out["start_char"].item() == text.index("in Nice") + 3
+
+
+def test_person_name_rule_applies_to_countries_too():
+    # a given-name reading spreads to the article's other mentions ("Georgia skates")
+    out = _run("Nine-year-old Georgia Stevens skates. Georgia trains daily in Kyiv.",
+               "Georgia signed a deal with Ukraine.")
+    assert out.select("article_id", "mention_text").rows() == [
+        ("a0", "Kyiv"), ("a1", "Georgia"), ("a1", "Ukraine")]
+
+
+def test_optional_gazetteer_columns_default():
+    slim = GAZ.drop("ambiguous", "capital", "person_name", "source")
+    arts = pl.LazyFrame({"article_id": ["a"], "text": ["Flights to Kyiv resumed."]})
+    assert extract_locations(arts, slim).collect()["mention_text"].to_list() == ["Kyiv"]
 
 
 def test_demonym_and_empty_input():
