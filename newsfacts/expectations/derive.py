@@ -38,9 +38,15 @@ def _key_values(frame: pl.DataFrame | None, key: str) -> pl.Series:
 
 
 def _with_article_text(frame: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame:
+    have = set(articles.columns)
     texts = (
         articles.select(
-            pl.col("article_id"), pl.col("text").cast(pl.String).alias(_ARTICLE_TEXT)
+            (pl.col("article_id") if "article_id" in have else pl.lit(None, pl.String)).cast(
+                pl.String
+            ).alias("article_id"),
+            (pl.col("text") if "text" in have else pl.lit(None, pl.String))
+            .cast(pl.String)
+            .alias(_ARTICLE_TEXT),
         )
         .filter(pl.col("article_id").is_not_null())
         .unique("article_id", keep="first", maintain_order=True)

@@ -340,13 +340,26 @@ def run_gate(
         timings["gx_setup"] = time.perf_counter() - t0
         for table in SUITE_TABLES:
             t0 = time.perf_counter()
-            prepared = prepare_for_validation(
-                table,
-                frames[table],
-                frames["articles"],
-                locations=frames["locations"],
-                events=frames["events"],
-            )
+            try:
+                prepared = prepare_for_validation(
+                    table,
+                    frames[table],
+                    frames["articles"],
+                    locations=frames["locations"],
+                    events=frames["events"],
+                )
+            except Exception as exc:  # e.g. a column of the wrong type: report, don't crash
+                outcomes.append(
+                    ExpectationOutcome(
+                        table=table,
+                        expectation_type="newsfacts_prepare_for_validation",
+                        column=None,
+                        success=False,
+                        description="derived check columns could be computed",
+                        error=f"{type(exc).__name__}: {exc}"[:500],
+                    )
+                )
+                prepared = frames[table]
             suite = session.suite(table, suites_dir)
             outcomes.extend(_validate_table(session, table, prepared, suite, examples))
             timings[table] = time.perf_counter() - t0

@@ -362,3 +362,13 @@ def test_derived_failure_shows_inputs(bad_result):
     example = next(e for e in outcome.examples if e.row == rows["mention_mismatch"])
     assert example.context == {"start_char": TEXT_A.index("Kyiv"), "end_char": TEXT_A.index("Kyiv") + 4,
                                "mention_text": "Kiev"}
+
+
+def test_wrongly_typed_column_fails_instead_of_crashing(gate):
+    tables = good_tables()
+    tables["locations"] = tables["locations"].with_columns(pl.concat_list("start_char"))
+    result = gate.run_gate(tables)
+    assert not result.success
+    failed = {(o.table, o.expectation_type) for o in result.failures()}
+    assert ("locations", "newsfacts_prepare_for_validation") in failed
+    assert result.table_success("figures") and result.table_success("events")
