@@ -19,11 +19,6 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 
-import logging  # noqa: E402
-
-# GX logs its ephemeral-context housekeeping at INFO; the run summary says what matters.
-logging.getLogger("great_expectations").setLevel(logging.WARNING)
-
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=False)
 
@@ -95,7 +90,8 @@ def _print_summary(summary, db_path: Path) -> None:
         total = summary.total_rows.get(name)
         table.add_row(name, f"+{new}" + (f" (total {total})" if total is not None else ""))
     table.add_row("data quality", summary.dq_outcome + (f" - {summary.dq_report}" if summary.dq_report else ""))
-    table.add_row("seconds", f"{summary.seconds:.1f}")
+    stages = ", ".join(f"{name} {sec:.1f}" for name, sec in summary.stage_seconds.items())
+    table.add_row("seconds", f"{summary.seconds:.1f}" + (f" ({stages})" if stages else ""))
     table.add_row("warehouse", str(db_path))
     console.print(table)
     console.print("Try:", style="bold")
