@@ -26,12 +26,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from importlib import metadata
 from pathlib import Path
 
 import polars as pl
 
-BUILD_VERSION = "6"
+BUILD_VERSION = "7"
 MIN_CITY_POPULATION = 5000
 MIN_ALT_NAME_POPULATION = 100_000
 ADMIN1_MID_WEIGHT = 0.5
@@ -68,6 +69,11 @@ def _gaz_dir(seeds_dir: Path) -> Path:
 def _package_data(package: str) -> Path:
     dist = metadata.distribution(package)
     return Path(str(dist.locate_file(package)))
+
+
+def _strip_marks(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def _latin(name: str | None) -> bool:
@@ -274,6 +280,11 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
         base,
         base.filter(prominent).with_columns(pl.col("name").str.to_uppercase(), name_kind=pl.lit("upper")),
     ])
+    # diacritic-free spellings as English news writes them ("Tamil Nādu" -> "Tamil Nadu")
+    folded = base.filter(pl.col("mention_kind") == "toponym", pl.col("name_kind") != "upper").with_columns(
+        pl.col("name").map_elements(_strip_marks, return_dtype=pl.String), name_kind=pl.lit("folded")
+    ).filter(pl.col("name") != pl.col("place_name"), pl.col("name").str.len_chars() >= 5)
+    base = pl.concat([base, folded.join(base.select("name", "place_id"), on=["name", "place_id"], how="anti")])
     # typographic apostrophe variants ("Côte d'Ivoire" / "Côte d’Ivoire")
     base = pl.concat([
         base,

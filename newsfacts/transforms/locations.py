@@ -45,6 +45,14 @@ _PLACE_HEADS = (
 )
 
 BIG_PLACE_POPULATION = 500_000
+CITY_SHARE_OF_DIVISION = 0.25
+# capitalised words before a name that say nothing about it being a person's name
+_FUNCTION_WORDS = (
+    "The", "A", "An", "This", "That", "These", "Those", "In", "At", "On", "From", "To", "For", "By",
+    "With", "Of", "And", "But", "Or", "As", "If", "When", "While", "After", "Before", "Since", "Near",
+    "Across", "Outside", "Inside", "Northern", "Southern", "Eastern", "Western", "Central", "North",
+    "South", "East", "West", "Greater", "Downtown", "Upstate", "Rural", "Urban", "Old", "New",
+)
 _OPTIONAL_FLAGS = ("ambiguous", "capital", "person_name")
 
 _TYPE_PRIOR = {
@@ -118,6 +126,7 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
     next_cap = pl.col("next_word").str.contains(r"^[A-Z][a-z]") & ~pl.col("next_word").str.strip_chars(".,;:!?’'s").is_in(_PLACE_HEADS)
     prev_cap_name = (
         pl.col("prev_word").str.contains(r"^[A-Z][a-z]+$")
+        & ~pl.col("prev_word").is_in(_FUNCTION_WORDS)
         & ~pl.col("prev_initial")
         & (pl.col("prev_gap") == 1)
         & ~prev_clean.str.to_lowercase().is_in(LOCATIVE_WORDS)
@@ -136,8 +145,7 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         ~pl.col("only_demonym")
         & ~pl.col("next_is_place").fill_null(False)
         & (
-            (next_cap & person_rules)
-            | prev_cap_name
+            ((next_cap | prev_cap_name) & person_rules)
             | prev_clean.is_in(TITLE_WORDS).fill_null(False)
         )
     )
@@ -213,6 +221,13 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         + 2.0 * (pop + 1).log10()
         + pl.col("capital").cast(pl.Float64) * 35.0
     )
+    # a city that holds a large share of its same-named division's people is what the name
+    # usually means in news ("New York", "Mexico" the state vs the city); the division wins
+    # otherwise ("Quebec")
+    mention = ["article_id", "start_char"]
+    admin_pop = pop.filter(ft == "admin1").max().over(mention)
+    no_country = ~(ft == "country").any().over(mention)
+    score = score + pl.when((ft == "city") & no_country & (pop >= CITY_SHARE_OF_DIVISION * admin_pop)).then(70.0).otherwise(0.0)
     ranked = (
         cand.with_columns(score=score)
         .sort(["article_id", "start_char", "score", "place_id"], descending=[False, False, True, False])
