@@ -46,6 +46,7 @@ _PLACE_HEADS = (
 
 BIG_PLACE_POPULATION = 500_000
 CITY_SHARE_OF_DIVISION = 0.25
+SMALL_PLACE_POPULATION = 100_000
 # capitalised words before a name that say nothing about it being a person's name
 _FUNCTION_WORDS = (
     "The", "A", "An", "This", "That", "These", "Those", "In", "At", "On", "From", "To", "For", "By",
@@ -161,7 +162,7 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         mentions.join(name_info, on="name", how="left")
         .with_columns(next_start=pl.col("end_char") + 1 + pl.col("after_gap"))
         .join(next_place, on=["article_id", "next_start"], how="left")
-        .with_columns(personish=personish & ~pl.col("title_case"))
+        .with_columns(personish=personish & ~pl.col("title_case"), locative=locative)
         # once a small place's name (or a stop-listed personal name) reads as a person in an
         # article, all its mentions there do ("Murphy said", "Georgia skates"); other names
         # only lose the mention itself
@@ -237,6 +238,17 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
             second=pl.col("score").get(1, null_on_oob=True) if hasattr(pl.Expr, "get") else pl.col("score").slice(1, 1).first(),
         )
     )
+    # a small town with no support in the article (its country or division not named, no
+    # "in"/"near" before it, no ", State" after it) is more often a surname or a word
+    unsupported_small = (
+        (pl.col("feature_type") == "city")
+        & (pl.col("population").fill_null(0) < SMALL_PLACE_POPULATION)
+        & ~pl.col("ctx_country").fill_null(False)
+        & ~pl.col("ctx_admin").fill_null(False)
+        & ~pl.col("comma_hit").fill_null(False)
+        & ~pl.col("locative")
+    )
+    ranked = ranked.filter(~unsupported_small)
     margin = (pl.col("score") - pl.col("second").fill_null(pl.col("score") - 50.0)).clip(0.0, 50.0)
     confidence = (0.5 + margin / 100.0) * pl.when(pl.col("ambiguous")).then(0.8).otherwise(1.0)
     out = ranked.with_columns(

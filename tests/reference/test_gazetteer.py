@@ -17,8 +17,13 @@ EVALUATE = ROOT.parent / "shared" / "eval" / "evaluate.py"
 
 
 @pytest.fixture(scope="module")
-def gazetteer(tmp_path_factory) -> pl.DataFrame:
-    return load_gazetteer(SEEDS, tmp_path_factory.mktemp("gaz-cache"))
+def cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("gaz-cache")
+
+
+@pytest.fixture(scope="module")
+def gazetteer(cache_dir) -> pl.DataFrame:
+    return load_gazetteer(SEEDS, cache_dir)
 
 
 def test_schema_and_no_missing_points(gazetteer):
@@ -57,13 +62,13 @@ def test_supplement_aliases_and_stoplist(gazetteer):
     assert _one(gazetteer, "Kherson", feature_type="city")["population"] > 0
 
 
-def test_cache_is_reused(tmp_path):
+def test_cache_is_reused(gazetteer, cache_dir):
     key = gazetteer_cache_key(SEEDS)
-    first = load_gazetteer(SEEDS, tmp_path)
-    files = list(tmp_path.glob("*.parquet"))
+    first = gazetteer
+    files = list(cache_dir.glob("*.parquet"))
     assert [f.name for f in files] == [f"gazetteer-{key}.parquet"]
     mtime = files[0].stat().st_mtime_ns
-    again = load_gazetteer(SEEDS, tmp_path)
+    again = load_gazetteer(SEEDS, cache_dir)
     assert files[0].stat().st_mtime_ns == mtime
     assert again.equals(first)
 
