@@ -10,6 +10,7 @@ import gzip
 import html.parser
 import io
 import json
+import os
 import re
 import urllib.error
 import urllib.request
@@ -69,10 +70,11 @@ def expand_sources(sources: Iterable[str]) -> list[str]:
             continue
         path = Path(source)
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                rel = child.relative_to(path)
-                if child.is_file() and not any(part.startswith(".") for part in rel.parts):
-                    out.append(str(child))
+            found = []
+            for folder, dirs, files in os.walk(path, followlinks=True):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                found.extend(Path(folder) / f for f in files if not f.startswith("."))
+            out.extend(str(p) for p in sorted(found))
         elif path.is_file():
             out.append(str(path))
         else:
