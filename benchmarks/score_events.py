@@ -4,18 +4,15 @@
 
 Runs split_sentences + extract_events on the gold texts (no published_at, like the
 official scorer's JSONL input; empty locations, and figures from the figures
-transform when `--figures` and it exists), then applies the official scorer's
+transforms with `--full`), then applies the official scorer's
 score_plover / score_acled_labels via a tiny in-memory stand-in for its Warehouse.
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import time
-from collections import defaultdict
-from pathlib import Path
 
 import polars as pl
 
@@ -24,25 +21,7 @@ from newsfacts.schema import FIGURES, LOCATIONS, empty
 from newsfacts.transforms.events import extract_events
 from newsfacts.transforms.sentences import split_sentences
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL = ROOT.parent / "shared" / "eval"
-
-
-def _evaluate_module():
-    spec = importlib.util.spec_from_file_location("nf_evaluate", EVAL / "evaluate.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-class FakeWarehouse:
-    def __init__(self, events: pl.DataFrame):
-        self._rows: dict[str, list[dict]] = defaultdict(list)
-        for r in events.iter_rows(named=True):
-            self._rows[r["article_id"]].append(r)
-
-    def rows(self, table: str, wanted: list[str]) -> dict[str, list[dict]]:
-        return {k: [{c: r.get(c) for c in wanted} for r in v] for k, v in self._rows.items()}
+from devscore import DEV_DIR, ROOT, MemoryWarehouse, gold_articles, load_scorer
 
 
 def run_full(docs: list[dict]) -> pl.DataFrame:
@@ -51,13 +30,10 @@ def run_full(docs: list[dict]) -> pl.DataFrame:
     from newsfacts.settings import Settings
     from newsfacts.transforms.facts import extract_facts
 
-    arts = pl.DataFrame(
-        {"article_id": [d["doc_id"] for d in docs], "text": [d["text"] for d in docs]}
-    ).with_columns(published_at=pl.lit(None, dtype=pl.Datetime("us", "UTC")), title=pl.lit(None, pl.String))
     global _REF
     if _REF is None:
         _REF = load_reference(Settings())
-    return extract_facts(arts.lazy(), _REF)["events"]
+    return extract_facts(gold_articles(docs), _REF)["events"]
 
 
 _REF = None
@@ -66,19 +42,9 @@ _REF = None
 def run(docs: list[dict], use_figures: bool) -> pl.DataFrame:
     if use_figures:
         return run_full(docs)
-    arts = pl.DataFrame(
-        {"article_id": [d["doc_id"] for d in docs], "text": [d["text"] for d in docs]}
-    ).with_columns(published_at=pl.lit(None, dtype=pl.Datetime("us", "UTC")), title=pl.lit(None, pl.String))
+    arts = gold_articles(docs).collect()
     sents = split_sentences(arts.lazy())
     figures = empty(FIGURES).lazy()
-    if use_figures:
-        try:
-            from newsfacts.reference.figures import load_figure_lexicons  # type: ignore
-            from newsfacts.transforms.figures import extract_figures  # type: ignore
-
-            figures = extract_figures(arts.lazy(), load_figure_lexicons(ROOT / "seeds"))
-        except Exception as exc:  # figures transform not ready yet
-            print("figures unavailable:", exc, file=sys.stderr)
     lex = load_event_lexicon(ROOT / "seeds")
     actors = load_actor_dictionary(ROOT / "seeds")
     t = time.perf_counter()
@@ -93,12 +59,12 @@ def main() -> None:
     ap.add_argument("--figures", "--full", action="store_true", help="use the real locations/figures transforms")
     ap.add_argument("files", nargs="*", default=["plover_gsr", "case2021_dev", "seed"])
     args = ap.parse_args()
-    evaluate = _evaluate_module()
+    evaluate = load_scorer()
     report = {}
     for name in args.files:
-        docs = evaluate.load(EVAL / "dev" / f"{name}.jsonl")
+        docs = evaluate.load(DEV_DIR / f"{name}.jsonl")
         ev = run(docs, args.figures)
-        wh = FakeWarehouse(ev)
+        wh = MemoryWarehouse({"events": ev}, docs)
         out = {}
         if "events" in docs[0]:
             out["plover"] = evaluate.score_plover(docs, wh)

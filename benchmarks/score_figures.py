@@ -11,63 +11,29 @@ positives; `--throughput N` replicates the texts to N documents and times
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import polars as pl
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from devscore import DEV_DIR, ROOT, MemoryWarehouse, gold_articles, load_scorer
 
-from newsfacts.reference.figures import load_figure_lexicon  # noqa: E402
-from newsfacts.transforms.figures import extract_figures  # noqa: E402
-
-EVAL = Path("/work/shared/eval")
-if not EVAL.exists():
-    EVAL = ROOT.parent / "shared" / "eval"
-
-
-def load_scorer():
-    spec = importlib.util.spec_from_file_location("nf_evaluate", EVAL / "evaluate.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-class FakeWarehouse:
-    """What `score_figures` reads: rows('figures', cols) grouped by doc_id."""
-
-    def __init__(self, figures: pl.DataFrame):
-        self.by_doc: dict[str, list[dict]] = defaultdict(list)
-        for r in figures.sort("article_id", "start_char").iter_rows(named=True):
-            self.by_doc[r["article_id"]].append(r)
-
-    def rows(self, table: str, wanted: list[str]) -> dict[str, list[dict]]:
-        return {k: [{c: r.get(c) for c in wanted} for r in v] for k, v in self.by_doc.items()}
-
-
-def articles_frame(docs: list[dict]) -> pl.LazyFrame:
-    return pl.LazyFrame(
-        {"article_id": [d["doc_id"] for d in docs], "text": [d["text"] for d in docs]},
-        schema={"article_id": pl.String, "text": pl.String},
-    )
+from newsfacts.reference.figures import load_figure_lexicon
+from newsfacts.transforms.figures import extract_figures
 
 
 def score(docs: list[dict], lexicon: pl.DataFrame) -> tuple[dict, pl.DataFrame]:
     ev = load_scorer()
-    figs = extract_figures(articles_frame(docs), lexicon).collect()
-    return ev.score_figures(docs, FakeWarehouse(figs)), figs
+    figs = extract_figures(gold_articles(docs), lexicon).collect()
+    return ev.score_figures(docs, MemoryWarehouse({"figures": figs}, docs)), figs
 
 
 def show_errors(docs: list[dict], figs: pl.DataFrame) -> None:
     ev = load_scorer()
-    wh = FakeWarehouse(figs)
+    by_doc = MemoryWarehouse({"figures": figs}, docs).by_table["figures"]
     for d in docs:
-        mine = wh.by_doc.get(d["doc_id"], [])
+        mine = by_doc.get(d["doc_id"], [])
         used: set[int] = set()
         missed = []
         for q in d["figures"]:
@@ -93,7 +59,7 @@ def show_errors(docs: list[dict], figs: pl.DataFrame) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("gold", nargs="*", type=Path,
-                    default=[EVAL / "dev" / "newsquant_dev.jsonl", EVAL / "dev" / "seed.jsonl"])
+                    default=[DEV_DIR / "newsquant_dev.jsonl", DEV_DIR / "seed.jsonl"])
     ap.add_argument("--errors", action="store_true")
     ap.add_argument("--throughput", type=int, default=0)
     args = ap.parse_args()
@@ -109,7 +75,7 @@ def main() -> None:
     if args.throughput:
         n = args.throughput
         docs = [dict(d, doc_id=f"{d['doc_id']}#{i}") for i in range(n // len(everything) + 1) for d in everything][:n]
-        frame = articles_frame(docs)
+        frame = gold_articles(docs)
         chars = sum(len(d["text"]) for d in docs)
         extract_figures(frame.head(50), lexicon).collect()  # warm-up: lexicon compile
         t, c = time.perf_counter(), time.process_time()

@@ -8,49 +8,23 @@ evaluate.score_locations through a minimal in-memory stand-in for the warehouse.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import polars as pl
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL = ROOT.parent / "shared" / "eval" / "evaluate.py"
-DEV = ROOT.parent / "shared" / "eval" / "dev"
-sys.path.insert(0, str(ROOT))
+from devscore import DEV_DIR as DEV, ROOT, MemoryWarehouse, gold_articles, load_scorer
 
-from newsfacts.reference.gazetteer import load_gazetteer  # noqa: E402
-from newsfacts.transforms.locations import extract_locations  # noqa: E402
+from newsfacts.reference.gazetteer import load_gazetteer
+from newsfacts.transforms.locations import extract_locations
 
 
-def _evaluate_module():
-    spec = importlib.util.spec_from_file_location("nf_evaluate", EVAL)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-class _Rows:
-    def __init__(self, pred: dict[str, list[dict]]):
-        self.pred = pred
-
-    def rows(self, table, wanted):
-        return self.pred
-
-
-def predict(docs: list[dict], gaz: pl.DataFrame) -> tuple[dict[str, list[dict]], float]:
-    arts = pl.LazyFrame({"article_id": [d["doc_id"] for d in docs], "text": [d["text"] for d in docs]})
+def predict(docs: list[dict], gaz: pl.DataFrame) -> tuple[MemoryWarehouse, float]:
     t = time.perf_counter()
-    out = extract_locations(arts, gaz).collect()
-    secs = time.perf_counter() - t
-    pred: dict[str, list[dict]] = defaultdict(list)
-    for r in out.iter_rows(named=True):
-        pred[r["article_id"]].append(r)
-    return pred, secs
+    out = extract_locations(gold_articles(docs), gaz).collect()
+    return MemoryWarehouse({"locations": out}, docs), time.perf_counter() - t
 
 
 def show_errors(docs, pred, ev, n):
@@ -83,19 +57,19 @@ def main() -> None:
     ap.add_argument("--errors", type=int, default=0)
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "newsfacts-gazetteer")
     args = ap.parse_args()
-    ev = _evaluate_module()
+    ev = load_scorer()
     t = time.perf_counter()
     gaz = load_gazetteer(ROOT / "seeds", args.cache)
     print(f"gazetteer: {gaz.height} rows, loaded in {time.perf_counter() - t:.2f}s")
     for f in args.files:
         docs = [json.loads(line) for line in f.open(encoding="utf-8")]
         pred, secs = predict(docs, gaz)
-        res = ev.score_locations(docs, _Rows(pred))
+        res = ev.score_locations(docs, pred)
         chars = sum(len(d["text"]) for d in docs)
         print(f"{f.name}: {json.dumps(res)}  [{len(docs)} docs, {secs:.2f}s, {len(docs) / secs:.0f} docs/s, "
               f"{chars / secs / 1e6:.2f} MB/s]")
         if args.errors:
-            show_errors(docs, pred, ev, args.errors)
+            show_errors(docs, pred.by_table["locations"], ev, args.errors)
 
 
 if __name__ == "__main__":

@@ -1063,22 +1063,7 @@ def figures_in_text(text: str, lexicon: pl.DataFrame | None = None, one_of: bool
     return _Scanner(_lexicon_cached(_lexicon_rows(lexicon)), one_of=one_of).scan(text or "")
 
 
-_ROW_SCHEMA = pl.Schema(
-    {
-        "figure_id": pl.String,
-        "article_id": pl.String,
-        "start_char": pl.Int32,
-        "end_char": pl.Int32,
-        "mention_text": pl.String,
-        "value": pl.Float64,
-        "value_low": pl.Float64,
-        "value_high": pl.Float64,
-        "qualifier": pl.String,
-        "unit": pl.String,
-        "object": pl.String,
-        "category": pl.String,
-    }
-)
+_ROW_SCHEMA = pl.Schema({name: dtype for name, dtype in FIGURES.items() if name != "event_id"})
 
 
 def _batch(frame: pl.DataFrame, scanner: _Scanner) -> pl.DataFrame:
