@@ -890,7 +890,6 @@ class _Scanner:
                 e = rm_.end()
 
         # --- exclusions that need both sides
-        after = text[e:e + 40]
         if num.kind == "digits" and final_unit is None:
             nxt = text[num.end:num.end + 3]
             if nxt[:1].isalpha() and not is_range:
