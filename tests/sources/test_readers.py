@@ -9,7 +9,6 @@ from newsfacts.sources.readers import (
     Reject,
     SourceError,
     expand_sources,
-    parse_html,
     parse_jsonl,
     parse_text_file,
     read_source,
@@ -85,9 +84,3 @@ def test_expand_sources_recursive_sorted_skips_hidden(tmp_path: Path):
     with pytest.raises(SourceError):
         expand_sources([str(tmp_path / "missing")])
 
-
-def test_html_body_text():
-    page = b"<html><head><title>Head line</title><script>var x=1;</script></head><body><nav>Home About Us Contact</nav><p>Floods hit the city on Monday, officials said.</p><p>Short.</p></body></html>"
-    [rec] = parse_html(page, "p.html", max_chars=10_000, url="https://example.org/p")
-    assert rec.title == "Head line"
-    assert rec.text == "Floods hit the city on Monday, officials said."
