@@ -138,14 +138,21 @@ def run(
 def query(
     sql: Annotated[str, typer.Argument(help="a SQL query against the warehouse (read-only)")],
     warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./warehouse)")] = None,
-    limit: Annotated[int, typer.Option(help="rows to show")] = 50,
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json (one object per line)")] = "table",
+    limit: Annotated[int, typer.Option(help="rows to show in table format")] = 50,
 ) -> None:
     """Run a read-only SQL query against the warehouse and print the result."""
+    import csv
+    import json
+
     import duckdb
 
     from newsfacts.settings import Settings
     from newsfacts.warehouse.publish import DB_NAME
 
+    if output_format not in {"table", "csv", "json"}:
+        console.print(f"[red]error:[/red] --format must be table, csv or json, not {output_format!r}")
+        raise typer.Exit(2)
     folder = warehouse or Settings().warehouse_dir
     path = folder / DB_NAME
     if not path.exists():
@@ -161,6 +168,15 @@ def query(
         raise typer.Exit(2)
     finally:
         con.close()
+    if output_format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return
+    if output_format == "json":
+        for row in rows:
+            sys.stdout.write(json.dumps(dict(zip(columns, row)), default=str, ensure_ascii=False) + "\n")
+        return
     table = Table(*columns)
     for row in rows[:limit]:
         table.add_row(*("" if v is None else str(v) for v in row))

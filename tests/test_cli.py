@@ -95,6 +95,28 @@ def test_query_command(seeded_warehouse):
     assert "n" in result.output
 
 
+def test_query_csv_and_json_formats(seeded_warehouse):
+    import csv
+    import io
+    import json
+
+    folder, _, _ = seeded_warehouse
+    sql = "select event_type, count(*) as n from events group by 1 order by 2 desc, 1"
+    as_csv = CliRunner().invoke(app, ["query", sql, "--warehouse", str(folder), "--format", "csv"])
+    as_json = CliRunner().invoke(app, ["query", sql, "--warehouse", str(folder), "--format", "json"])
+    assert as_csv.exit_code == 0 and as_json.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(as_csv.output)))
+    objects = [json.loads(line) for line in as_json.output.splitlines()]
+    assert rows and [r["event_type"] for r in rows] == [o["event_type"] for o in objects]
+    assert [int(r["n"]) for r in rows] == [o["n"] for o in objects]
+
+
+def test_query_errors_are_usage_errors(seeded_warehouse, tmp_path: Path):
+    folder, _, _ = seeded_warehouse
+    assert CliRunner().invoke(app, ["query", "select nope", "--warehouse", str(folder)]).exit_code == 2
+    assert CliRunner().invoke(app, ["query", "select 1", "--warehouse", str(tmp_path)]).exit_code == 2
+
+
 def test_missing_source_is_a_usage_error(tmp_path: Path):
     result = CliRunner().invoke(app, ["run", str(tmp_path / "nope.txt"), "--warehouse", str(tmp_path / "wh")])
     assert result.exit_code == 2
