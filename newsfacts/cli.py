@@ -13,6 +13,7 @@ from rich.table import Table
 # Quiet, quick defaults for Prefect's temporary server; anything the user set wins.
 for _key, _value in {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",  # the client's own telemetry notice, printed at every run on a terminal
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",

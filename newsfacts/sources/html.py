@@ -1,70 +1,703 @@
-"""Baseline (moved verbatim) -- temporary."""
+"""Article body and metadata from one HTML page (stdlib only, offline).
+
+`parse_html(raw, source, max_chars=..., url=...)` yields one `RawRecord` (title, body text, url,
+published_at, language) or one `Reject` ("not_text", "empty", "parse_error", "too_large").
+
+How the body is found:
+
+1. The page is decoded (BOM, then UTF-8, then the declared `<meta charset>`, then cp1252) and
+   parsed by `html.parser` into a small element tree; HTML's implied end tags (`<p>`, `<li>`,
+   table cells) are applied, and script/style/svg/form controls are never stored.
+2. Boilerplate subtrees are dropped: `nav`/`aside`/`footer`/`header`..., ARIA landmark roles
+   other than main content, hidden elements, and elements whose class/id name navigation, share
+   buttons, comments, related stories, ads, newsletters and the like.
+3. Readability-style scoring picks the main container: every paragraph-like block (`<p>`,
+   `<pre>`, `<td>`, text-bearing `<div>`) scores 1 + commas + length/100 (max 3), added to its
+   parent and, damped, to further ancestors; a container's score is scaled by (1 - its link
+   density) and gets a bonus/penalty from class/id words (article, body, content / comment,
+   sidebar...) and from `itemprop=articleBody`. Siblings of the winner that score well or are
+   plain prose paragraphs are kept too.
+4. The winner is rendered block by block (headings, paragraphs, list items, table rows, quotes)
+   in document order, paragraphs separated by a blank line; link lists, image galleries and
+   near-empty widgets inside it are left out (readability's "clean conditionally" rules).
+5. A schema.org `articleBody` in JSON-LD is used instead when it is long enough compared with
+   what the DOM gave (many sites ship the full text there).
+
+Metadata: title from og:title / twitter:title / JSON-LD headline / `<h1>` / `<title>`;
+published_at from article:published_time, JSON-LD datePublished, itemprop=datePublished and
+common meta names (kept only when ISO-8601 parseable); url from `<link rel=canonical>` /
+og:url (else the fetched url); language from `<html lang>` / og:locale / content-language.
+"""
 from __future__ import annotations
 
+import codecs
 import html.parser
+import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
+
+MAX_DEPTH = 250  # deeper elements are attached to their depth-250 ancestor (keeps recursion bounded)
+
+VOID = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "keygen", "command", "basefont", "bgsound", "frame", "image",
+}
+# Elements whose whole content is never text of the article.
+SKIP = {
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas", "video",
+    "audio", "select", "button", "textarea", "option", "datalist", "head", "map", "applet", "frameset",
+}
+# Start tags that close an open <p> (HTML "in button scope" rule, simplified).
+P_CLOSERS = {
+    "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hgroup", "hr", "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "ul", "li",
+    "dd", "dt",
+}
+SCOPE_BOUNDARY = {"table", "td", "th", "caption", "html", "body", "object", "marquee", "applet", "template"}
+BLOCK = P_CLOSERS | {
+    "body", "html", "td", "th", "tr", "tbody", "thead", "tfoot", "caption", "br", "legend", "option",
+    "noscript", "iframe", "frameset", "frame", "title",
+}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+DROP_TAGS = {"nav", "aside", "footer", "header", "menu", "dialog", "figure", "figcaption", "label"}
+DROP_ROLES = {
+    "navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "dialog",
+    "alertdialog", "alert", "toolbar", "tablist", "button",
+}
+
+UNLIKELY = re.compile(
+    r"-ad-|\bads?\b|advert|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|"
+    r"footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
+    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|cookie|newsletter|subscri|"
+    r"share|sharing|promo|outbrain|taboola|recommend|trending|most-?popular|byline|author-?bio|"
+    r"signup|sign-up|paywall|print|toolbar|tags\b|topics|masthead|navbar|\bnav\b|jump|skip-?link"
+)
+MAYBE = re.compile(r"\band\b|article|body|column|content|main|shadow|story|entry|post-?text|text")
+POSITIVE = re.compile(
+    r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|paragraph|prose"
+)
+NEGATIVE = re.compile(
+    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footnote|gdpr|"
+    r"masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|"
+    r"shopping|tags|tool|widget|caption|credit|byline|newsletter|subscribe|social|recirc|teaser"
+)
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b\u2028\u2029\n]+")
+COMMAS = re.compile(r"[,\uff0c\u3001\u060c]")
+CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+ARTICLE_TYPES = re.compile(r"article|posting|report|blog", re.I)
 
 
-class _HTMLText(html.parser.HTMLParser):
-    """Minimal body-text extraction: title, and paragraph-ish blocks outside script/style/nav."""
+class _Node:
+    __slots__ = ("tag", "names", "children", "parent", "dropped", "text_len", "link_len", "commas", "paras",
+                 "score", "scored", "itemprop", "weight", "hard")
 
-    SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg", "template"}
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section", "tr", "blockquote"}
+    def __init__(self, tag: str, names: str = "", parent: _Node | None = None, itemprop: str = "") -> None:
+        self.tag = tag
+        self.names = names  # lowercased class + " " + id
+        self.children: list[_Node | str] = []
+        self.parent = parent
+        self.dropped = False
+        self.text_len = 0
+        self.link_len = 0
+        self.commas = 0
+        self.paras = 0
+        self.score = 0.0
+        self.scored = False
+        self.itemprop = itemprop
+        self.weight = 0
+        self.hard = False  # dropped by the markup itself (hidden, landmark role), whatever the pass
+
+
+class _TreeBuilder(html.parser.HTMLParser):
+    """HTML -> `_Node` tree plus head metadata, tolerant of the markup real pages contain."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
+        self.root = _Node("#root")
+        self.stack: list[_Node] = [self.root]
+        self.skip_tag: str | None = None
         self.skip_depth = 0
+        self.capture: list[str] | None = None  # text of the current JSON-LD script
+        self.ld_json: list[str] = []
         self.in_title = False
         self.title: list[str] = []
-        self.parts: list[str] = []
+        self.meta: dict[str, str] = {}
+        self.canonical: str | None = None
+        self.lang: str | None = None
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self.SKIP:
-            self.skip_depth += 1
-        elif tag == "title":
-            self.in_title = True
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
+    # -- tolerate declarations html.parser asserts on (e.g. IE conditional comments "<![if !IE]>")
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i + 3)
+            return -1 if end < 0 else end + 1
+
+    def parse_html_declaration(self, i: int) -> int:
+        try:
+            return super().parse_html_declaration(i)
+        except AssertionError:
+            end = self.rawdata.find(">", i + 2)
+            return -1 if end < 0 else end + 1
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.skip_tag is not None:
+            if tag == self.skip_tag:
+                self.skip_depth += 1
+            return
+        a = {k: (v or "") for k, v in attrs}
+        if tag == "meta":
+            key = (a.get("property") or a.get("name") or a.get("itemprop") or a.get("http-equiv") or "").strip().lower()
+            content = a.get("content", "").strip()
+            if key and content and key not in self.meta:
+                self.meta[key] = content
+            return
+        if tag == "link":
+            if "canonical" in a.get("rel", "").lower().split() and a.get("href") and not self.canonical:
+                self.canonical = a["href"].strip()
+            return
+        if tag == "html":
+            if a.get("lang") and not self.lang:
+                self.lang = a["lang"].strip()
+            return
+        if tag == "title":
+            self.in_title = not self.title
+            return
+        if tag in SKIP:
+            self.skip_tag, self.skip_depth = tag, 1
+            if tag == "script" and "ld+json" in a.get("type", "").lower():
+                self.capture = []
+            return
+        if tag in ("time",) and a.get("itemprop", "").lower() == "datepublished" and a.get("datetime"):
+            self.meta.setdefault("datepublished", a["datetime"].strip())
+        current = self.stack[-1]
+        if tag in VOID:
+            if tag in ("br", "hr"):
+                current.children.append("\n")
+            return
+        self._implied_end(tag)
+        current = self.stack[-1]
+        names = (a.get("class", "") + " " + a.get("id", "")).lower().strip()
+        node = _Node(tag, names, current, a.get("itemprop", "").lower())
+        role = a.get("role", "").lower()
+        if (
+            "hidden" in a
+            or a.get("aria-hidden", "").lower() == "true"
+            or (a.get("style") and HIDDEN_STYLE.search(a["style"].lower()))
+            or role in DROP_ROLES
+        ):
+            node.dropped = node.hard = True
+        current.children.append(node)
+        if len(self.stack) < MAX_DEPTH:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # "<div/>" opens a div in HTML; self-closed skip/void elements are complete on their own.
+        if tag in SKIP or tag in VOID:
+            if tag in ("br", "hr") and self.skip_tag is None:
+                self.stack[-1].children.append("\n")
+            elif tag == "meta" or tag == "link":
+                self.handle_starttag(tag, attrs)
+            return
+        self.handle_starttag(tag, attrs)
+
+    def _implied_end(self, tag: str) -> None:
+        stack = self.stack
+        if tag in P_CLOSERS:
+            self._close("p", SCOPE_BOUNDARY)
+        if tag == "li":
+            self._close("li", SCOPE_BOUNDARY | {"ul", "ol"})
+        elif tag in ("dt", "dd"):
+            self._close("dt", SCOPE_BOUNDARY | {"dl"}) or self._close("dd", SCOPE_BOUNDARY | {"dl"})
+        elif tag == "tr":
+            self._close("tr", {"table", "thead", "tbody", "tfoot"})
+        elif tag in ("td", "th"):
+            self._close("td", {"tr", "table"}) or self._close("th", {"tr", "table"})
+        elif tag in HEADINGS and stack[-1].tag in HEADINGS:
+            stack.pop()
+        elif tag == "a":
+            self._close("a", SCOPE_BOUNDARY | {"div", "p"})
+
+    def _close(self, tag: str, boundary: set[str]) -> bool:
+        stack = self.stack
+        for i in range(len(stack) - 1, 0, -1):
+            t = stack[i].tag
+            if t == tag:
+                del stack[i:]
+                return True
+            if t in boundary:
+                return False
+        return False
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP and self.skip_depth:
-            self.skip_depth -= 1
-        elif tag == "title":
+        if self.skip_tag is not None:
+            if tag == self.skip_tag:
+                self.skip_depth -= 1
+                if self.skip_depth == 0:
+                    self.skip_tag = None
+                    if self.capture is not None:
+                        self.ld_json.append("".join(self.capture))
+                        self.capture = None
+            return
+        if tag == "title":
             self.in_title = False
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
+            return
+        if tag in ("br",):
+            self.stack[-1].children.append("\n")
+            return
+        stack = self.stack
+        for i in range(len(stack) - 1, 0, -1):
+            if stack[i].tag == tag:
+                del stack[i:]
+                return
+            if tag in ("p", "li") and stack[i].tag in SCOPE_BOUNDARY:
+                return
 
     def handle_data(self, data: str) -> None:
+        if self.skip_tag is not None:
+            if self.capture is not None:
+                self.capture.append(data)
+            return
         if self.in_title:
             self.title.append(data)
-        elif not self.skip_depth:
-            self.parts.append(data)
+            return
+        children = self.stack[-1].children
+        if children and isinstance(children[-1], str):
+            children[-1] += data
+        else:
+            children.append(data)
+
+
+def decode_html(raw: bytes) -> str:
+    """Bytes of a page -> text: BOM, else UTF-8, else the declared charset, else cp1252 (never fails)."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[3:].decode("utf-8", errors="replace")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16", errors="replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    match = CHARSET.search(raw[:4096])
+    if match:
+        try:
+            codec = codecs.lookup(match.group(1).decode("ascii", "replace"))
+            if codec.name not in ("utf-16", "utf-16-le", "utf-16-be", "utf-32"):
+                return raw.decode(codec.name, errors="replace")
+        except LookupError:
+            pass
+    return raw.decode("cp1252", errors="replace")
+
+
+# ---------------------------------------------------------------------------------------------- scoring
+
+
+def _prune(node: _Node, level: int) -> None:
+    """Mark boilerplate subtrees as dropped: level 2 by tag and class/id, 1 by tag only, 0 not at all."""
+    if level == 0:
+        return
+    use_classes = level == 2
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        for child in n.children:
+            if isinstance(child, str):
+                continue
+            if not child.dropped:
+                if child.tag in DROP_TAGS:
+                    child.dropped = True
+                elif use_classes and child.names and child.tag not in ("body", "html", "main", "a", "tr", "td", "th", "tbody"):
+                    if UNLIKELY.search(child.names) and not MAYBE.search(child.names) and child.itemprop != "articlebody":
+                        child.dropped = True
+            if not child.dropped:
+                todo.append(child)
+
+
+def _measure(node: _Node) -> None:
+    """Bottom-up text length, link text length, commas and paragraph count of live subtrees."""
+    text_len = link_len = commas = paras = 0
+    for child in node.children:
+        if isinstance(child, str):
+            n = len(child.strip())
+            if n:
+                text_len += n
+                commas += len(COMMAS.findall(child))
+        elif not child.dropped:
+            _measure(child)
+            text_len += child.text_len
+            link_len += child.text_len if child.tag == "a" else child.link_len
+            commas += child.commas
+            paras += child.paras + (child.tag == "p")
+    node.text_len, node.link_len, node.commas, node.paras = text_len, min(link_len, text_len), commas, paras
+
+
+def _class_weight(node: _Node) -> int:
+    weight = 0
+    if node.names:
+        if NEGATIVE.search(node.names):
+            weight -= 25
+        if POSITIVE.search(node.names):
+            weight += 25
+    if node.itemprop == "articlebody":
+        weight += 50
+    if node.tag in ("article", "main"):
+        weight += 15
+    return weight
+
+
+TAG_BONUS = {
+    "div": 5, "article": 5, "section": 0, "main": 5, "pre": 3, "td": 3, "blockquote": 3,
+    "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3,
+    "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
+}
+PARA_TAGS = {"p", "pre", "td", "blockquote"}
+INLINE_PARENTS = {"div", "section", "article", "span", "font", "center", "main", "td"}
+
+
+def _has_block_child(node: _Node) -> bool:
+    return any(not isinstance(c, str) and c.tag in BLOCK for c in node.children)
+
+
+def _score_tree(root: _Node) -> list[_Node]:
+    """Readability: paragraph scores flow to ancestors; returns the scored candidate containers."""
+    candidates: list[_Node] = []
+    todo = [root]
+    while todo:
+        n = todo.pop()
+        for child in n.children:
+            if not isinstance(child, str) and not child.dropped:
+                todo.append(child)
+        if n.text_len < 25 or n.parent is None:
+            continue
+        if n.tag in PARA_TAGS or (n.tag in INLINE_PARENTS and not _has_block_child(n)):
+            pass
+        else:
+            continue
+        content = 1 + n.commas + min(n.text_len // 100, 3)
+        ancestor, level = n.parent, 0
+        while ancestor is not None and level < 5:
+            if not ancestor.scored:
+                ancestor.scored = True
+                ancestor.weight = _class_weight(ancestor)
+                ancestor.score = TAG_BONUS.get(ancestor.tag, 0) + ancestor.weight
+                candidates.append(ancestor)
+            divider = 1 if level == 0 else 2 if level == 1 else level * 3
+            ancestor.score += content / divider
+            ancestor, level = ancestor.parent, level + 1
+    for c in candidates:
+        c.score *= 1 - _link_density(c)
+    return candidates
+
+
+def _link_density(node: _Node) -> float:
+    return node.link_len / node.text_len if node.text_len else 0.0
+
+
+def _pick(root: _Node) -> list[_Node]:
+    """The main container and the siblings that belong with it."""
+    candidates = _score_tree(root)
+    if not candidates:
+        return [root]
+    top = max(candidates, key=lambda c: c.score)
+    # Climb while the parent holds (almost) only this candidate's text: keeps headings and lead-ins.
+    while top.parent is not None and top.parent.tag not in ("#root", "html", "body"):
+        parent = top.parent
+        if parent.scored and parent.score > top.score * 0.9 and parent.text_len < top.text_len * 1.3:
+            top = parent
+        elif parent.text_len and top.text_len / parent.text_len > 0.85 and parent.link_len <= top.link_len * 1.5 + 50:
+            top = parent
+        else:
+            break
+    parent = top.parent
+    if parent is None:
+        return [top]
+    threshold = max(10.0, top.score * 0.2)
+    kept = []
+    for sib in parent.children:
+        if isinstance(sib, str) or sib.dropped:
+            continue
+        if sib is top:
+            kept.append(sib)
+            continue
+        bonus = top.score * 0.2 if sib.names and sib.names == top.names else 0
+        if sib.scored and sib.score + bonus >= threshold:
+            kept.append(sib)
+        elif sib.tag == "p":
+            ld = _link_density(sib)
+            if sib.text_len > 80 and ld < 0.25:
+                kept.append(sib)
+            elif 0 < sib.text_len <= 80 and ld == 0 and _ends_sentence(sib):
+                kept.append(sib)
+    return kept
+
+
+def _ends_sentence(node: _Node) -> bool:
+    text = _plain(node).rstrip()
+    return bool(text) and text[-1] in ".!?\u3002\"\u201d"
+
+
+def _plain(node: _Node) -> str:
+    parts: list[str] = []
+
+    def walk(n: _Node) -> None:
+        for c in n.children:
+            if isinstance(c, str):
+                parts.append(c)
+            elif not c.dropped:
+                walk(c)
+
+    walk(node)
+    return SPACES.sub(" ", "".join(parts)).strip()
+
+
+def _count(node: _Node, tags: set[str]) -> int:
+    total, todo = 0, [node]
+    while todo:
+        n = todo.pop()
+        for c in n.children:
+            if not isinstance(c, str) and not c.dropped:
+                total += c.tag in tags
+                todo.append(c)
+    return total
+
+
+def _clean_conditionally(node: _Node) -> bool:
+    """Readability's test for lists, tables and divs inside the article: True = leave it out."""
+    weight = _class_weight(node)
+    if weight < 0:
+        return True
+    if node.commas >= 10:
+        return False
+    ld = _link_density(node)
+    paras = node.paras
+    lis = _count(node, {"li"}) - (100 if node.tag in ("ul", "ol") else 0)
+    if node.text_len < 25 and node.link_len > 0:
+        return True
+    if lis > paras and node.tag not in ("ul", "ol") and ld > 0.2:
+        return True
+    if weight < 25 and ld > 0.2 and node.text_len < 200:
+        return True
+    if weight < 25 and ld > 0.5:
+        return True
+    return weight >= 25 and ld > 0.7
+
+
+# -------------------------------------------------------------------------------------------- rendering
+
+
+def _render(nodes: list[_Node]) -> list[str]:
+    """Text blocks of the chosen container(s) in document order."""
+    blocks: list[str] = []
+    line: list[str] = []
+    dominant = 0.5 * sum(n.text_len for n in nodes)  # a child holding this much text is the article itself
+
+    def flush() -> None:
+        if line:
+            text = "\n".join(s for s in (SPACES.sub(" ", x).strip() for x in "".join(line).split("\n")) if s)
+            if text:
+                blocks.append(text)
+            line.clear()
+
+    def walk(n: _Node, top: bool) -> None:
+        if n.dropped:
+            return
+        if (
+            not top
+            and n.tag in ("div", "section", "ul", "ol", "table", "dl", "aside")
+            and not (n.text_len >= dominant and _link_density(n) < 0.5)
+            and _clean_conditionally(n)
+        ):
+            return
+        block = n.tag in BLOCK or n.tag in ("li", "tr")
+        if block:
+            flush()
+        for c in n.children:
+            if isinstance(c, str):
+                line.append(c)
+            else:
+                walk(c, False)
+                if c.tag in ("td", "th"):
+                    line.append(" ")
+        if block:
+            if n.tag == "tr":
+                line.append("\n")
+                return
+            flush()
+
+    for node in nodes:
+        walk(node, True)
+        flush()
+    return blocks
+
+
+# -------------------------------------------------------------------------------------------- metadata
+
+
+def _walk_json(obj: object) -> Iterator[dict]:
+    todo = [obj]
+    while todo:
+        o = todo.pop()
+        if isinstance(o, dict):
+            yield o
+            todo.extend(v for v in o.values() if isinstance(v, (dict, list)))
+        elif isinstance(o, list):
+            todo.extend(v for v in reversed(o) if isinstance(v, (dict, list)))
+
+
+def _ld_articles(scripts: list[str]) -> list[dict]:
+    """schema.org Article-like objects from the page's JSON-LD blocks (invalid JSON skipped)."""
+    found = []
+    for script in scripts:
+        try:
+            data = json.loads(script.strip().rstrip(";"), strict=False)
+        except (ValueError, RecursionError):
+            continue
+        for obj in _walk_json(data):
+            kind = obj.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            if any(isinstance(k, str) and ARTICLE_TYPES.search(k) for k in kinds) or "articleBody" in obj:
+                found.append(obj)
+    return found
+
+
+def _valid_date(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        datetime.fromisoformat(re.sub(r"Z$", "+00:00", text))
+    except ValueError:
+        return None
+    return text
+
+
+def _first_str(*values: object) -> str | None:
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            return SPACES.sub(" ", value).strip()
+    return None
+
+
+def _html_fragment_text(fragment: str) -> str:
+    """Text of an HTML fragment (a JSON-LD articleBody sometimes holds markup)."""
+    if "<" not in fragment:
+        return "\n\n".join(p for p in (SPACES.sub(" ", x).strip() for x in re.split(r"\n\s*\n|\r\n\s*\r\n", fragment)) if p)
+    builder = _TreeBuilder()
+    builder.feed(fragment)
+    builder.close()
+    _measure(builder.root)
+    return "\n\n".join(_render([builder.root]))
+
+
+# ----------------------------------------------------------------------------------------------- entry
+
+
+def extract(page: str) -> dict[str, str | None]:
+    """Body text and metadata of one decoded HTML page: keys text, title, url, published_at, language."""
+    builder = _TreeBuilder()
+    try:
+        builder.feed(page)
+        builder.close()
+    except Exception:  # noqa: BLE001 - html.parser's assorted errors: keep what was parsed so far
+        pass
+    root = builder.root
+    blocks: list[str] = []
+    for level in (2, 1, 0):
+        _reset(root)
+        _prune(root, level)
+        _measure(root)
+        blocks = _render(_pick(root))
+        if sum(map(len, blocks)) >= 250:
+            break
+    text = "\n\n".join(blocks)
+
+    articles = _ld_articles(builder.ld_json)
+    for obj in articles:
+        body = obj.get("articleBody")
+        if isinstance(body, str) and len(body) >= 200:
+            try:
+                ld_text = _html_fragment_text(body)
+            except Exception:  # noqa: BLE001
+                continue
+            if len(ld_text) >= 0.6 * len(text):
+                text = ld_text
+            break
+
+    meta = builder.meta
+    ld = articles[0] if articles else {}
+    h1 = _first_h1(root)
+    title = _first_str(
+        meta.get("og:title"), meta.get("twitter:title"), ld.get("headline"), h1, "".join(builder.title)
+    )
+    published = None
+    for value in (
+        meta.get("article:published_time"), ld.get("datePublished"), meta.get("datepublished"),
+        meta.get("og:published_time"), meta.get("published_time"), meta.get("pubdate"), meta.get("publishdate"),
+        meta.get("date"), meta.get("dc.date.issued"), meta.get("dc.date"), meta.get("dcterms.created"),
+        meta.get("sailthru.date"), meta.get("parsely-pub-date"),
+    ):
+        published = _valid_date(value)
+        if published:
+            break
+    url = _first_str(builder.canonical, meta.get("og:url"))
+    if url and not url.startswith(("http://", "https://")):
+        url = None
+    language = _first_str(builder.lang, meta.get("og:locale"), meta.get("content-language"), ld.get("inLanguage"))
+    if language:
+        language = language.replace("_", "-")
+    return {"text": text, "title": title, "url": url, "published_at": published, "language": language}
+
+
+def _reset(root: _Node) -> None:
+    todo = [root]
+    while todo:
+        n = todo.pop()
+        n.score, n.scored = 0.0, False
+        n.dropped = n.hard
+        todo.extend(c for c in n.children if not isinstance(c, str))
+
+
+def _first_h1(root: _Node) -> str | None:
+    todo = [root]
+    while todo:
+        n = todo.pop(0)
+        for c in n.children:
+            if isinstance(c, str):
+                continue
+            if c.tag == "h1":
+                return _plain(c) or None
+            todo.append(c)
+    return None
 
 
 def parse_html(raw: bytes, source: str, *, max_chars: int, url: str | None) -> Iterator:
-    from newsfacts.sources.readers import RawRecord, Reject, _decode
+    """One `RawRecord` with the page's article body and metadata, or one `Reject`."""
+    from newsfacts.sources.readers import RawRecord, Reject
 
-    decoded = _decode(raw, source)
-    if isinstance(decoded, Reject):
-        yield decoded
+    if b"\x00" in raw[:8192] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        yield Reject(source, "not_text", "binary content (NUL bytes)")
         return
-    parser = _HTMLText()
     try:
-        parser.feed(decoded)
-        parser.close()
-    except Exception as exc:  # html.parser raises assorted errors on broken markup
-        yield Reject(source, "parse_error", str(exc)[:300])
+        found = extract(decode_html(raw))
+    except Exception as exc:  # noqa: BLE001 - a page we cannot make sense of is a reject, not a crash
+        yield Reject(source, "parse_error", f"{type(exc).__name__}: {exc}"[:300])
         return
-    blocks = [re.sub(r"[ \t\u00a0]+", " ", b).strip() for b in "".join(parser.parts).split("\n")]
-    text = "\n\n".join(b for b in blocks if len(b.split()) >= 4)
+    text = found["text"]
     if not text:
         yield Reject(source, "empty", "no body text found in HTML")
         return
     if len(text) > max_chars:
         yield Reject(source, "too_large", f"{len(text)} characters > {max_chars}")
         return
-    title = re.sub(r"\s+", " ", "".join(parser.title)).strip() or None
-    yield RawRecord(doc_id=source, source=source, text=text, title=title, url=url)
-
-
+    yield RawRecord(
+        doc_id=source,
+        source=source,
+        text=text,
+        title=found["title"],
+        url=url or found["url"],
+        published_at=found["published_at"],
+        language=found["language"],
+    )

@@ -56,11 +56,46 @@ _LEFT = r"(?<![\w-])"
 _RIGHT = r"(?![\w]|-\w)"
 
 
-def _phrase_regex(phrases: list[str]) -> re.Pattern | None:
+def _phrase_regex(phrases: list[str], flags: int = re.IGNORECASE) -> re.Pattern | None:
     words = sorted({p.lower() for p in phrases if p})
     if not words:
         return None
-    return re.compile(_LEFT + "(?:" + _trie_regex(words) + ")" + _RIGHT, re.IGNORECASE)
+    return re.compile(_LEFT + "(?:" + _trie_regex(words) + ")" + _RIGHT, flags)
+
+
+def _lower(text: str) -> str:
+    """`text` lower-cased character by character (same length, so offsets carry over)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _context_index(rules: list[_Rule]) -> tuple[re.Pattern | None, dict[str, list[tuple[int, list[int]]]]]:
+    """A zero-width regex that reports, at each word start, the longest context word there
+    (lower-case text), and for each word the shorter context words it begins with (that also
+    end on a word boundary), each with the rules that list it."""
+    rules_of: dict[str, list[int]] = defaultdict(list)
+    for i, rule in enumerate(rules):
+        for w in rule.words:
+            rules_of[w].append(i)
+    if not rules_of:
+        return None, {}
+    words = sorted(rules_of)
+    table: dict[str, list[tuple[int, list[int]]]] = {}
+    for w in words:
+        entries = []
+        for k in range(1, len(w) + 1):
+            p = w[:k]
+            if p not in rules_of:
+                continue
+            nxt = w[k:k + 2]
+            if nxt and (re.match(r"\w", nxt[0]) or (nxt[0] == "-" and len(nxt) > 1 and re.match(r"\w", nxt[1]))):
+                continue  # not a whole word inside w
+            entries.append((k, rules_of[p]))
+        table[w] = entries
+    pattern = re.compile(_LEFT + "(?=((?:" + _trie_regex(words) + ")" + _RIGHT + "))")
+    return pattern, table
 
 
 # ---------------------------------------------------------------- lexicon
@@ -87,16 +122,22 @@ class _Rule:
     acled_event_type: str | None
     acled_sub_event_type: str | None
     priority: int
+    words: frozenset[str] = frozenset()
 
 
 @dataclass
 class _Lexicon:
-    matcher: re.Pattern | None
+    matcher: re.Pattern | None  # case-sensitive, over lower-cased text (see _lower)
     by_form: dict[str, _Trigger]
     rules: list[_Rule] = field(default_factory=list)
-    actor_matcher: re.Pattern | None = None
+    actor_matcher: re.Pattern | None = None  # over lower-cased text
     actor_type: dict[str, str] = field(default_factory=dict)
-    rules_by_class: dict[str, list[_Rule]] = field(default_factory=dict)
+    # (rule index, rule) per trigger class, highest priority first
+    rules_by_class: dict[str, list[tuple[int, _Rule]]] = field(default_factory=dict)
+    # every context word at every word start: one zero-width scan per article
+    context_matcher: re.Pattern | None = None
+    # context word -> (word, rule indices) for it and each shorter context word it starts with
+    context_words: dict[str, list[tuple[int, list[int]]]] = field(default_factory=dict)
 
 
 _LEXICON_CACHE: dict[int, tuple[pl.DataFrame, pl.DataFrame | None, _Lexicon]] = {}
@@ -125,16 +166,18 @@ def _compile(lexicon: pl.DataFrame, actors: pl.DataFrame | None) -> _Lexicon:
                         frozenset(r["applies_to"] or []), pat, r["scope"] or "sentence",
                         r["event_type"], r["event_mode"], r["acled_event_type"],
                         r["acled_sub_event_type"], int(r["priority"] or 0),
+                        frozenset(f.lower() for f in r["forms"] or [] if f),
                     )
                 )
     rules.sort(key=lambda x: -x.priority)
-    lex = _Lexicon(_phrase_regex(list(by_form)), by_form, rules)
-    for rule in rules:
+    lex = _Lexicon(_phrase_regex(list(by_form), 0), by_form, rules)
+    for i, rule in enumerate(rules):
         for cls in rule.applies_to:
-            lex.rules_by_class.setdefault(cls, []).append(rule)
+            lex.rules_by_class.setdefault(cls, []).append((i, rule))
+    lex.context_matcher, lex.context_words = _context_index(rules)
     if actors is not None and actors.height:
         pats = actors["pattern"].to_list()
-        lex.actor_matcher = _phrase_regex(pats)
+        lex.actor_matcher = _phrase_regex(pats, 0)
         lex.actor_type = {p.lower(): t for p, t in zip(pats, actors["actor_type"].to_list())}
     if len(_LEXICON_CACHE) > 8:
         _LEXICON_CACHE.clear()
@@ -290,8 +333,18 @@ _NP_STOP = {
 } | {m.capitalize() for m in _MONTHS} | {m.capitalize() + "." for m in _MONTHS}
 
 
+_TRAILING_POSSESSIVE = re.compile(r"(?:[’']s?|[.,])+$")
+_CAPS_BEFORE = re.compile(r"((?:[A-Z][\w’'-]*\s+){1,3})$")
+
+
+def _first_word(seg: str, a: int) -> str:
+    sp = seg.find(" ", a)
+    return seg[a:] if sp < 0 else seg[a:sp]
+
+
 def _np_candidates(
-    text: str, s0: int, s1: int, lex: _Lexicon, places: list[tuple[int, int]] = (), headline: bool = False
+    text: str, s0: int, s1: int, lex: _Lexicon, places: list[tuple[int, int]] = (), headline: bool = False,
+    low: str | None = None,
 ) -> list[tuple[int, int]]:
     """Actor-like spans in text[s0:s1]: place mentions, actor-dictionary matches (extended
     left over adjacent capitalised words / demonyms) and capitalised noun phrases (not in
@@ -300,7 +353,7 @@ def _np_candidates(
     seg = text[s0:s1]
     for m in ([] if headline else _CAP_NP.finditer(seg)):
         a, b = m.start(), m.end()
-        words = seg[a:b]
+        words = m.group(0)
         # strip leading stop words and trailing possessive / punctuation
         while True:
             first = words.split(" ", 1)[0]
@@ -308,24 +361,23 @@ def _np_candidates(
                 if " " not in words:
                     words = ""
                     break
-                cut = len(first) + 1
-                a += cut
-                words = words[cut:].lstrip()
+                words = words[len(first) + 1:].lstrip()
                 a = b - len(words)
                 continue
             break
         if not words:
             continue
-        stripped = re.sub(r"(?:[’']s?|[.,])+$", "", words)
+        stripped = _TRAILING_POSSESSIVE.sub("", words)
         cands.append((s0 + a, s0 + a + len(stripped)))
     if lex.actor_matcher is not None:
-        for m in lex.actor_matcher.finditer(seg):
+        lseg = (low if low is not None else _lower(text))[s0:s1]
+        for m in lex.actor_matcher.finditer(lseg):
             a, b = m.start(), m.end()
-            pm = None if headline else re.search(r"((?:[A-Z][\w’'-]*\s+){1,3})$", seg[:a])
+            pm = None if headline else _CAPS_BEFORE.search(seg, max(0, a - 120), a)
             if pm:
                 a = pm.start(1)
-                while seg[a:].split(" ", 1)[0] in _NP_STOP and a < m.start():
-                    a += len(seg[a:].split(" ", 1)[0]) + 1
+                while a < m.start() and _first_word(seg, a) in _NP_STOP:
+                    a += len(_first_word(seg, a)) + 1
             cands.append((s0 + a, s0 + b))
     # merge overlaps: keep the longest span among overlapping ones
     cands.sort(key=lambda x: (x[0], -(x[1] - x[0])))
@@ -395,18 +447,41 @@ def _group(frame: pl.DataFrame, key: str = "article_id") -> dict[str, list[dict]
     return out
 
 
+_TOKEN = re.compile(r"[A-Za-z][\w'’-]*")
+
+
 def _title_like(text: str, s0: int, s1: int) -> bool:
     """A headline in Title Case: most longer words capitalised."""
-    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text[s0:s1]) if len(w) > 3]
-    return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+    firsts = [w[0] for w in _TOKEN.findall(text, s0, s1) if len(w) > 3]
+    return bool(firsts) and sum(c.isupper() for c in firsts) >= 0.7 * len(firsts)
+
+
+def _context_occurrences(low: str, lex: _Lexicon) -> dict[int, tuple[list[int], list[int]]]:
+    """rule index -> (starts, ends) of its context words in the (lower-cased) article, by start."""
+    occ: dict[int, tuple[list[int], list[int]]] = {}
+    if lex.context_matcher is None:
+        return occ
+    table = lex.context_words
+    for m in lex.context_matcher.finditer(low):
+        start = m.start()
+        for k, rule_ids in table[m.group(1)]:
+            for i in rule_ids:
+                pair = occ.get(i)
+                if pair is None:
+                    occ[i] = pair = ([], [])
+                pair[0].append(start)
+                pair[1].append(start + k)
+    return occ
 
 
 def _refine(
-    trig: _Trigger, text: str, s0: int, s1: int, t0: int, t1: int, lex: _Lexicon, by_at: int | None = None
+    trig: _Trigger, s0: int, s1: int, t0: int, t1: int, lex: _Lexicon,
+    occ: dict[int, tuple[list[int], list[int]]], by_at: int | None = None,
 ) -> dict:
     """Trigger defaults, overridden by the best matching context rule. `before`/`after`
     rules look at the agent / target side; in a passive clause ("was attacked by X",
-    `by_at` = offset after "by") the target is before the trigger and the agent after."""
+    `by_at` = offset after "by") the target is before the trigger and the agent after.
+    `occ` holds the article's context-word occurrences per rule (_context_occurrences)."""
     ev = {
         "event_type": trig.event_type,
         "event_mode": trig.event_mode,
@@ -414,10 +489,11 @@ def _refine(
         "acled_sub_event_type": trig.acled_sub_event_type,
     }
     chosen, chosen_key = None, None
-    for rule in lex.rules_by_class.get(trig.trigger_class, ()):  # sorted by priority, highest first
+    for idx, rule in lex.rules_by_class.get(trig.trigger_class, ()):  # highest priority first
         if chosen is not None and rule.priority < chosen.priority:
             break
-        if trig.trigger_class not in rule.applies_to:
+        pair = occ.get(idx)
+        if pair is None:
             continue
         if rule.scope == "before":
             a, b = (by_at, min(s1, by_at + 80)) if by_at is not None else (max(s0, t0 - 80), t0)
@@ -425,11 +501,16 @@ def _refine(
             a, b = (max(s0, t0 - 80), t0) if by_at is not None else (t1, min(s1, t1 + 80))
         else:
             a, b = s0, s1
+        starts, ends = pair
         dist = None
-        for m in rule.pattern.finditer(text, a, b):
-            if rule.scope == "sentence" and t0 <= m.start() < t1:
+        for j in range(bisect.bisect_left(starts, a), len(starts)):
+            ms = starts[j]
+            if ms >= b:
+                break
+            me = ends[j]
+            if me > b or (rule.scope == "sentence" and t0 <= ms < t1):
                 continue  # the trigger itself is not its own context
-            d = t0 - m.end() if m.end() <= t0 else m.start() - t1
+            d = t0 - me if me <= t0 else ms - t1
             if dist is None or d < dist:
                 dist = d
         if dist is None:

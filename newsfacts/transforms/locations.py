@@ -45,6 +45,11 @@ _PLACE_HEADS = (
 )
 
 BIG_PLACE_POPULATION = 500_000
+NEAR_KM = 100.0
+W_CC = 8.0
+W_A1 = 12.0
+W_NEAR = 15.0
+SUPPORT_MARGIN = 15.0
 CITY_SHARE_OF_DIVISION = 0.25
 SMALL_PLACE_POPULATION = 100_000
 # capitalised words before a name that say nothing about it being a person's name
@@ -90,6 +95,103 @@ def _context(cands: pl.LazyFrame, articles: pl.LazyFrame) -> pl.LazyFrame:
             sentence_initial=pl.col("before").str.contains(r"(?:^|[.!?:;]\s+|\n\s*|[\"“‘(\[]\s*|—\s*)$"),
         )
         .drop("text", "before", "after")
+    )
+
+
+def _haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
+    r = 3.141592653589793 / 180.0
+    a = ((lat2 - lat1) * r / 2).sin() ** 2 + (lat1 * r).cos() * (lat2 * r).cos() * ((lon2 - lon1) * r / 2).sin() ** 2
+    return 2 * 6371.0 * a.sqrt().arcsin()
+
+
+def _best(frame: pl.LazyFrame, score: str, keys: list[str]) -> pl.LazyFrame:
+    """The top-scored row per `keys` (ties: smaller place_id), with the runner-up score as `second`."""
+    return (
+        frame.sort([*keys, score, "place_id"], descending=[*[False] * len(keys), True, False])
+        .group_by(keys, maintain_order=True)
+        .agg(pl.all().first(), second=pl.col(score).slice(1, 1).first())
+    )
+
+
+def _discourse(cand: pl.LazyFrame) -> pl.LazyFrame:
+    """Second pass over the candidates with the article's other places as context.
+
+    Pass 1 reads every mention alone (`score0`). Each candidate then gains support from the
+    OTHER names of the article (a name never supports itself): their pass-1 readings in the
+    same country, in the same first-level division, or (for towns and divisions) within
+    `NEAR_KM` of it ("Edmonton" near "Cairns", "Columbia" near "Adair County"). Finally one
+    sense per discourse: every mention of a name in an article takes the place that scores best
+    for that name over all its mentions (so "London, Ontario" once settles every "London")."""
+    mention = ["article_id", "start_char"]
+    first = _best(cand, "score0", mention).filter(
+        # only confident readings support other names (no mutual support among wrong small towns)
+        (pl.col("score0") - pl.col("second").fill_null(-1e9) >= SUPPORT_MARGIN)
+        | pl.col("feature_type").is_in(["country", "admin1"])
+    ).select(
+        "article_id", "name", o_cc="country_code", o_a1=pl.concat_str(["country_code", "admin1_code"], separator="."),
+        o_lat="latitude", o_lon="longitude", o_ft="feature_type",
+    ).unique(["article_id", "name"], keep="first")
+    # distinct other names per article reading into each country / division
+    by_cc = first.drop_nulls("o_cc").group_by("article_id", "o_cc").agg(o_names=pl.col("name"))
+    by_a1 = first.drop_nulls("o_a1").group_by("article_id", "o_a1").agg(o_names=pl.col("name"))
+    places = cand.unique(["article_id", "name", "place_id"]).select(
+        "article_id", "name", "place_id", "country_code", "feature_type", "latitude", "longitude",
+        key=pl.concat_str(["country_code", "admin1_code"], separator="."),
+    )
+    others = lambda col: (pl.col("o_names").list.set_difference(pl.concat_list(pl.col("name")))  # noqa: E731
+                          .list.len().fill_null(0).alias(col))
+    local = pl.col("feature_type").is_in(["city", "admin2", "landmark"])
+    near = (
+        places.filter(local)
+        .join(first.filter(pl.col("o_ft").is_in(["city", "admin2", "landmark"])).rename({"name": "o_name"}),
+              on="article_id", how="inner")
+        .filter(pl.col("o_name") != pl.col("name"))
+        .filter(_haversine_km(pl.col("latitude"), pl.col("longitude"), pl.col("o_lat"), pl.col("o_lon")) <= NEAR_KM)
+        .group_by("article_id", "name", "place_id")
+        .agg(n_near=pl.col("o_name").n_unique())
+    )
+    support = (
+        places.join(by_cc, left_on=["article_id", "country_code"], right_on=["article_id", "o_cc"], how="left")
+        .with_columns(others("n_cc")).drop("o_names")
+        .join(by_a1, left_on=["article_id", "key"], right_on=["article_id", "o_a1"], how="left")
+        .with_columns(others("n_a1")).drop("o_names")
+        .join(near, on=["article_id", "name", "place_id"], how="left")
+        .select("article_id", "name", "place_id", "n_cc", "n_a1", pl.col("n_near").fill_null(0))
+    )
+    ft = pl.col("feature_type")
+    sub_country = ft.is_in(["admin1", "admin2", "city", "landmark"])
+    bonus = (
+        W_CC * pl.col("n_cc").clip(0, 3)
+        + W_A1 * pl.col("n_a1").clip(0, 3)
+        + pl.when(sub_country).then(W_NEAR * pl.col("n_near").clip(0, 3)).otherwise(0)
+    )
+    scored = cand.join(support, on=["article_id", "name", "place_id"], how="left").with_columns(
+        score=pl.col("score0") + bonus
+    )
+    # one sense per discourse: a name's place is the one with the best score over its mentions
+    per_place = scored.group_by("article_id", "name", "place_id").agg(
+        name_score=pl.col("score").max(), score0=pl.col("score0").max(), ft=pl.col("feature_type").first(),
+        comma=pl.col("comma_hit").any(),
+    )
+    # context may choose among a name's places, but never turns a country, sea or region that
+    # wins on its own into a town ("Mexico", "Atlantic") unless a ", State" pattern says so
+    alone = _best(per_place, "score0", ["article_id", "name"]).select(
+        "article_id", "name", alone_ft="ft", alone_id="place_id"
+    )
+    per_place = per_place.join(alone, on=["article_id", "name"], how="left").filter(
+        ~pl.col("alone_ft").is_in(["country", "continent", "region", "water"])
+        | (pl.col("place_id") == pl.col("alone_id"))
+        | ~pl.col("ft").is_in(["city", "admin2", "landmark"])
+        | pl.col("comma")
+    )
+    name_best = _best(per_place, "name_score", ["article_id", "name"]).select(
+        "article_id", "name", chosen="place_id", name_margin=pl.col("name_score") - pl.col("second")
+    )
+    return (
+        scored.join(name_best, on=["article_id", "name"], how="inner")
+        .filter(pl.col("place_id") == pl.col("chosen"))
+        .unique(mention, keep="first")
+        .with_columns(second=pl.col("score") - pl.col("name_margin").fill_null(50.0))
     )
 
 
@@ -229,15 +331,8 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
     admin_pop = pop.filter(ft == "admin1").max().over(mention)
     no_country = ~(ft == "country").any().over(mention)
     score = score + pl.when((ft == "city") & no_country & (pop >= CITY_SHARE_OF_DIVISION * admin_pop)).then(70.0).otherwise(0.0)
-    ranked = (
-        cand.with_columns(score=score)
-        .sort(["article_id", "start_char", "score", "place_id"], descending=[False, False, True, False])
-        .group_by(["article_id", "start_char"], maintain_order=True)
-        .agg(
-            pl.all().first(),
-            second=pl.col("score").get(1, null_on_oob=True) if hasattr(pl.Expr, "get") else pl.col("score").slice(1, 1).first(),
-        )
-    )
+    cand = cand.with_columns(score0=score).collect().lazy()
+    ranked = _discourse(cand)
     # a small town with no support in the article (its country or division not named, no
     # "in"/"near" before it, no ", State" after it) is more often a surname or a word
     unsupported_small = (
@@ -247,6 +342,7 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         & ~pl.col("ctx_admin").fill_null(False)
         & ~pl.col("comma_hit").fill_null(False)
         & ~pl.col("locative")
+        & (pl.col("n_a1") + pl.col("n_near") == 0)
     )
     ranked = ranked.filter(~unsupported_small)
     margin = (pl.col("score") - pl.col("second").fill_null(pl.col("score") - 50.0)).clip(0.0, 50.0)
