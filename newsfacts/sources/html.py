@@ -46,7 +46,7 @@ VOID = {
 # Elements whose whole content is never text of the article.
 SKIP = {
     "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas", "video",
-    "audio", "select", "button", "textarea", "option", "datalist", "head", "map", "applet", "frameset",
+    "audio", "select", "button", "textarea", "option", "datalist", "map", "applet", "frameset",
 }
 # Start tags that close an open <p> (HTML "in button scope" rule, simplified).
 P_CLOSERS = {
@@ -604,15 +604,18 @@ def extract(page: str) -> dict[str, str | None]:
     except Exception:  # noqa: BLE001 - html.parser's assorted errors: keep what was parsed so far
         pass
     root = builder.root
-    blocks: list[str] = []
+    # Prune by tag and class/id words; when that leaves (almost) nothing, by tag only, then not at all
+    # (pages wrapped whole in a <form> or in a div whose class says "sidebar").
+    text = ""
     for level in (2, 1, 0):
         _reset(root)
         _prune(root, level)
         _measure(root)
-        blocks = _render(_pick(root))
-        if sum(map(len, blocks)) >= 250:
+        candidate = "\n\n".join(_render(_pick(root)))
+        if len(candidate) > 2 * len(text):
+            text = candidate
+        if len(text) >= 250:
             break
-    text = "\n\n".join(blocks)
 
     articles = _ld_articles(builder.ld_json)
     for obj in articles:
