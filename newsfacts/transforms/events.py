@@ -533,12 +533,170 @@ def _refine(
     return ev
 
 
+_NEG_HINTS = ("no", "n't", "n’t", "never", "without", "den", "refus", "fail", "rul")
+_FUTURE_HINTS = (
+    "will", "would", "shall", "may", "might", "plan", "intend", "set to", "agree", "offer", "promis", "pledg",
+    "commit", "ready", "willing", "prepar", "undert", "threat", "sworn", "swore", "vow", "plott",
+)
+
+
+def _article_locations(locs: list[dict]) -> tuple[list[dict], list[int], dict | None]:
+    """Mentions with offsets sorted by start, their starts, and the article's most frequent
+    place (toponyms first), the fallback event location."""
+    locs = sorted(
+        (r for r in locs if r.get("start_char") is not None and r.get("end_char") is not None),
+        key=lambda r: r["start_char"],
+    )
+    freq = Counter(
+        (r.get("place_id") or r.get("place_name") or r["mention_text"]) for r in locs
+        if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym"
+    )
+    main_loc = None
+    if freq:
+        top_key = freq.most_common(1)[0][0]
+        main_loc = next(r for r in locs if (r.get("place_id") or r.get("place_name") or r["mention_text"]) == top_key)
+    return locs, [r["start_char"] for r in locs], main_loc
+
+
+def _sentence_location(locs: list[dict], loc_starts: list[int], s0: int, s1: int, t0: int) -> dict | None:
+    """The most specific place (city before province before country) in the sentence, then the nearest."""
+    loc, best = None, None
+    i = bisect.bisect_left(loc_starts, s0)
+    while i < len(locs) and locs[i]["start_char"] < s1:
+        r = locs[i]
+        if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym":
+            key = (_SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
+            if best is None or key < best:
+                best, loc = key, r
+        i += 1
+    return loc
+
+
+def _span_country(span: tuple[int, int] | None, locs: list[dict], loc_starts: list[int]) -> str | None:
+    if span is None:
+        return None
+    i = bisect.bisect_left(loc_starts, span[0])
+    while i < len(locs) and locs[i]["start_char"] < span[1]:
+        if locs[i].get("country_code"):
+            return locs[i]["country_code"]
+        i += 1
+    return None
+
+
+@dataclass
+class _Mention:
+    """A coded trigger before pruning (see _extract_rows)."""
+    si: int
+    t0: int
+    t1: int
+    ev: dict
+    negated: bool
+    by_at: int | None
+    conf: float
+    strong: bool
+
+
+def _article_mentions(
+    text: str, low: str, spans: list[tuple[int, int]], starts: list[int], has_loc, lex: _Lexicon, title_of,
+) -> list[_Mention]:
+    """Phase 1: coded, scored trigger mentions of one article."""
+    out: list[_Mention] = []
+    occ = _context_occurrences(low, lex)
+    last_in_sentence: dict[int, tuple[int, _Trigger]] = {}
+    by_form = lex.by_form
+    found = []
+    for m in lex.matcher.finditer(low):
+        trig = by_form.get(m.group(0))
+        # rows without an event_type are context-only triggers ("found" + weapons);
+        # `block` rows are stop phrases that only shadow shorter matches
+        if trig is not None and trig.trigger_class != "block":
+            found.append((m.start(), m.end(), trig))
+    for k, (t0, t1, trig) in enumerate(found):
+        if (
+            trig.weight <= LIGHT_WEIGHT
+            and k + 1 < len(found)
+            and found[k + 1][0] - t1 <= 30
+            and "," not in text[t1:found[k + 1][0]]
+        ):
+            continue  # a light verb before its noun ("opened an investigation", "gave a welcome")
+        si = max(0, bisect.bisect_right(starts, t0) - 1)
+        s0, s1 = spans[si]
+        if t0 >= s1:  # between sentences (should not happen)
+            continue
+        c = text[t0]
+        if (
+            c.isupper() and t0 > s0 and not text[t0:t1].isupper()
+            and not title_of(si)
+            and not _OPENER_BEFORE.search(text, s0, t0)
+        ):
+            continue  # capitalised inside a running sentence: part of a name ("Amnesty International")
+        passive = _PASSIVE_AFTER.match(text, t1, s1)
+        by_at = passive.end() if passive else None
+        ev = _refine(trig, s0, s1, t0, t1, lex, occ, by_at)
+        if ev["event_type"] is None:
+            continue
+        lo = max(s0, t0 - 50)
+        if ev["event_type"] not in {"REQUEST", "ACCUSE", "THREATEN", "REJECT"}:
+            window = low[lo:t0]
+            fut = _FUTURE_BEFORE.search(text, lo, t0) if any(h in window for h in _FUTURE_HINTS) else None
+            if fut is not None:
+                conditional = _CONDITION_AFTER.search(text, t1, s1) is not None
+                if fut.group("agree"):
+                    new_type = "AGREE"
+                elif fut.group("threat") or conditional or ev["event_type"] in _CONFLICT_TYPES:
+                    new_type = "THREATEN"
+                else:
+                    new_type = "AGREE"
+                ev = {"event_type": new_type, "event_mode": None,
+                      "acled_event_type": None, "acled_sub_event_type": None}
+        lo = max(s0, t0 - 60)
+        window = low[lo:t0]
+        negated = any(h in window for h in _NEG_HINTS) and bool(_NEGATION_BEFORE.search(text[lo:t0]))
+        if negated and ev["event_type"] in _COOPERATIVE_TYPES:
+            # "failed to reach agreement", "would not meet demands": a refusal
+            ev = {"event_type": "REJECT", "event_mode": None,
+                  "acled_event_type": None, "acled_sub_event_type": None}
+            negated = False
+        prev = last_in_sentence.get(si)
+        complement = bool(
+            prev is not None
+            and prev[1].event_type in _INTENT_TYPES
+            and t0 - prev[0] < 80
+            and _COMPLEMENT_BEFORE.search(text[prev[0]:t0])
+        )
+        first_in_sentence = si not in last_in_sentence
+        last_in_sentence[si] = (t1, trig)
+        rel = (t0 - s0) / max(1, s1 - s0)
+        doc_pos = 1.0 if si == 0 else 0.75 if si == 1 else 0.6 if si <= 3 else 0.45 if si <= 8 else 0.3
+        conf = (
+            W_TRIGGER * trig.weight
+            + W_DOC_POS * doc_pos
+            + W_SENT_POS * (1.0 - rel)
+            + W_FIRST * first_in_sentence
+            + W_VIOLENT * (ev["event_type"] in _VIOLENT_TYPES)
+            + W_MATERIAL * (ev["event_type"] in _MATERIAL_TYPES)
+            + W_LOCATION * has_loc(si)
+            - W_NEGATED * negated
+            - W_COMPLEMENT * complement
+        )
+        # a specific, ACLED-coded trigger is never pruned as a secondary mention
+        strong = trig.weight >= STRONG_WEIGHT and ev["acled_sub_event_type"] is not None and not complement
+        out.append(_Mention(si, t0, t1, ev, negated, by_at, conf, strong))
+    return out
+
+
+_OPENER_BEFORE = re.compile(r"[.!?:;\"“(]\s*$")
+
+
 def _extract_rows(
     articles: pl.DataFrame,
     sentences: dict[str, list[tuple[int, int]]],
     locations: dict[str, list[dict]],
     lex: _Lexicon,
 ) -> list[dict]:
+    """Per article: (1) coded, scored trigger mentions; (2) weak secondary mentions of a
+    sentence dropped (within SENTENCE_MARGIN of its best; negated and strong ones kept);
+    (3) actor / recipient, location and date for the kept ones."""
     rows: list[dict] = []
     if lex.matcher is None:
         return rows
@@ -549,129 +707,52 @@ def _extract_rows(
         if not text:
             continue
         spans = sentences.get(aid) or sentence_spans(text)
+        if not spans:
+            continue
         starts = [s for s, _ in spans]
-        locs = sorted(
-            (r for r in locations.get(aid, []) if r.get("start_char") is not None and r.get("end_char") is not None),
-            key=lambda r: r["start_char"],
-        )
-        loc_starts = [r["start_char"] for r in locs]
-        # the article's most frequent place (toponyms first), fallback event location
-        freq = Counter(
-            (r.get("place_id") or r.get("place_name") or r["mention_text"]) for r in locs
-            if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym"
-        )
-        main_loc = None
-        if freq:
-            top_key = freq.most_common(1)[0][0]
-            main_loc = next(r for r in locs if (r.get("place_id") or r.get("place_name") or r["mention_text"]) == top_key)
-        # document-level date: first date expression in the first two sentences
-        doc_date: tuple[dt.date | None, str] = (None, "unknown")
-        first_end = spans[min(1, len(spans) - 1)][1] if spans else 0
-        # every resolvable date expression of the article, once (start, (date, precision))
+        low = _lower(text)
+        locs, loc_starts, main_loc = _article_locations(locations.get(aid, []))
+        title_cache: dict[int, bool] = {}
+
+        def title_of(si: int) -> bool:
+            hit = title_cache.get(si)
+            if hit is None:
+                hit = title_cache[si] = _title_like(text, *spans[si])
+            return hit
+
+        def has_loc(si: int) -> bool:
+            return main_loc is not None or _sentence_location(locs, loc_starts, *spans[si], spans[si][0]) is not None
+
+        mentions = _article_mentions(text, low, spans, starts, has_loc, lex, title_of)
+        if not mentions:
+            continue
+        best: dict[int, float] = {}
+        for mt in mentions:
+            if mt.conf > best.get(mt.si, -1e9):
+                best[mt.si] = mt.conf
+        mentions = [mt for mt in mentions if mt.conf >= best[mt.si] - SENTENCE_MARGIN or mt.negated or mt.strong]
+        # every resolvable date expression of the article, once (start, (date, precision));
+        # document-level date: the first one in the first two sentences
         dates = [(dm.start(), d) for dm in _DATE_RE.finditer(text) if (d := _resolve_date(dm, pub))[0] is not None]
         date_starts = [p for p, _ in dates]
-        if dates and dates[0][0] < first_end:
-            doc_date = dates[0][1]
-        title_cache: dict[int, bool] = {}
-        last_in_sentence: dict[int, tuple[int, _Trigger]] = {}
+        first_end = spans[min(1, len(spans) - 1)][1]
+        doc_date: tuple[dt.date | None, str] = dates[0][1] if dates and dates[0][0] < first_end else (None, "unknown")
         place_spans = [(r["start_char"], r["end_char"]) for r in locs]
         cand_cache: dict[int, list[tuple[int, int]]] = {}
-        found = [(m, lex.by_form.get(m.group(0).lower())) for m in lex.matcher.finditer(text)]
-        # rows without an event_type are context-only triggers ("found" + weapons);
-        # `block` rows are stop phrases that only shadow shorter matches
-        found = [(m, t) for m, t in found if t is not None and t.trigger_class != "block"]
-        for k, (m, trig) in enumerate(found):
-            t0, t1 = m.start(), m.end()
-            if (
-                trig.weight <= LIGHT_WEIGHT
-                and k + 1 < len(found)
-                and found[k + 1][0].start() - t1 <= 30
-                and "," not in text[t1:found[k + 1][0].start()]
-            ):
-                continue  # a light verb before its noun ("opened an investigation", "gave a welcome")
-            si = max(0, bisect.bisect_right(starts, t0) - 1)
-            if not spans:
-                continue
+        for mt in mentions:
+            si, t0, t1 = mt.si, mt.t0, mt.t1
             s0, s1 = spans[si]
-            if t0 >= s1:  # between sentences (should not happen)
-                continue
-            word = text[t0:t1]
-            if (
-                word[:1].isupper() and not word.isupper() and t0 > s0
-                and not title_cache.setdefault(si, _title_like(text, s0, s1))
-                and not re.search(r"[.!?:;\"“(]\s*$", text[s0:t0])
-            ):
-                continue  # capitalised inside a running sentence: part of a name ("Amnesty International")
-            passive = _PASSIVE_AFTER.match(text, t1, s1)
-            by_at = passive.end() if passive else None
-            ev = _refine(trig, text, s0, s1, t0, t1, lex, by_at)
-            if ev["event_type"] is None:
-                continue
-            fut = _FUTURE_BEFORE.search(text, max(s0, t0 - 50), t0)
-            if fut is not None and ev["event_type"] not in {"REQUEST", "ACCUSE", "THREATEN", "REJECT"}:
-                conditional = _CONDITION_AFTER.search(text, t1, s1) is not None
-                if fut.group("agree"):
-                    new_type = "AGREE"
-                elif fut.group("threat") or conditional or ev["event_type"] in _CONFLICT_TYPES:
-                    new_type = "THREATEN"
-                else:
-                    new_type = "AGREE"
-                ev = {"event_type": new_type, "event_mode": None,
-                      "acled_event_type": None, "acled_sub_event_type": None}
-            before = text[max(s0, t0 - 60):t0]
-            negated = bool(_NEGATION_BEFORE.search(before))
-            if negated and ev["event_type"] in _COOPERATIVE_TYPES:
-                # "failed to reach agreement", "would not meet demands": a refusal
-                ev = {"event_type": "REJECT", "event_mode": None,
-                      "acled_event_type": None, "acled_sub_event_type": None}
-                negated = False
-            prev = last_in_sentence.get(si)
-            complement = bool(
-                prev is not None
-                and prev[1].event_type in _INTENT_TYPES
-                and _COMPLEMENT_BEFORE.search(text[prev[0]:t0])
-                and t0 - prev[0] < 80
-            )
-            first_in_sentence = si not in last_in_sentence
-            last_in_sentence[si] = (t1, trig)
-            # actor / recipient
-            if si not in cand_cache:
-                cand_cache[si] = _np_candidates(
-                    text, s0, s1, lex, place_spans, title_cache.setdefault(si, _title_like(text, s0, s1))
-                )
-            cands = cand_cache[si]
+            cands = cand_cache.get(si)
+            if cands is None:
+                cands = cand_cache[si] = _np_candidates(text, s0, s1, lex, place_spans, title_of(si), low)
             before_c = [c for c in cands if c[1] <= t0]
             after_c = [c for c in cands if c[0] >= t1]
             actor = before_c[-1] if before_c else None
             recipient = after_c[0] if after_c else None
-            if by_at is not None:
-                by_c = [c for c in after_c if c[0] >= by_at]
+            if mt.by_at is not None:
+                by_c = [c for c in after_c if c[0] >= mt.by_at]
                 actor, recipient = (by_c[0] if by_c else None), (before_c[-1] if before_c else None)
-
-            def span_country(span):
-                if span is None:
-                    return None
-                i = bisect.bisect_left(loc_starts, span[0])
-                while i < len(locs) and locs[i]["start_char"] < span[1]:
-                    if locs[i].get("country_code"):
-                        return locs[i]["country_code"]
-                    i += 1
-                return None
-
-            # location: nearest toponym in the sentence, else article's main place
-            loc = None
-            best = None
-            i = bisect.bisect_left(loc_starts, s0)
-            while i < len(locs) and locs[i]["start_char"] < s1:
-                r = locs[i]
-                if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym":
-                    # the most specific place (city before province before country), then the nearest
-                    key = (_SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
-                    if best is None or key < best:
-                        best, loc = key, r
-                i += 1
-            if loc is None:
-                loc = main_loc
+            loc = _sentence_location(locs, loc_starts, s0, s1, t0) or main_loc
             # date: nearest date expression in the sentence, else the document's
             date, precision = None, "unknown"
             bestd = None
@@ -681,19 +762,6 @@ def _extract_rows(
                     bestd, (date, precision) = dist, dates[j][1]
             if date is None:
                 date, precision = doc_date
-            rel = (t0 - s0) / max(1, s1 - s0)
-            doc_pos = 1.0 if si == 0 else 0.75 if si == 1 else 0.6 if si <= 3 else 0.45 if si <= 8 else 0.3
-            conf = (
-                W_TRIGGER * trig.weight
-                + W_DOC_POS * doc_pos
-                + W_SENT_POS * (1.0 - rel)
-                + W_FIRST * first_in_sentence
-                + W_VIOLENT * (ev["event_type"] in _VIOLENT_TYPES)
-                + W_MATERIAL * (ev["event_type"] in _MATERIAL_TYPES)
-                + W_LOCATION * (loc is not None)
-                - W_NEGATED * negated
-                - W_COMPLEMENT * complement
-            )
             rows.append(
                 {
                     "event_id": stable_id("evt_", aid, t0, t1),
@@ -703,21 +771,19 @@ def _extract_rows(
                     "trigger_end": t1,
                     "sentence_start": s0,
                     "sentence_end": s1,
-                    **ev,
+                    **mt.ev,
                     "actor_text": text[actor[0]:actor[1]] if actor else None,
-                    "actor_country": span_country(actor),
+                    "actor_country": _span_country(actor, locs, loc_starts),
                     "recipient_text": text[recipient[0]:recipient[1]] if recipient else None,
-                    "recipient_country": span_country(recipient),
+                    "recipient_country": _span_country(recipient, locs, loc_starts),
                     "location_id": loc["location_id"] if loc else None,
                     "latitude": loc.get("latitude") if loc else None,
                     "longitude": loc.get("longitude") if loc else None,
                     "country_code": loc.get("country_code") if loc else None,
                     "event_date": date,
                     "date_precision": precision,
-                    "negated": negated,
-                    "confidence": conf,
-                    # a specific, ACLED-coded trigger is never pruned as a secondary mention
-                    "_strong": trig.weight >= STRONG_WEIGHT and ev["acled_sub_event_type"] is not None and not complement,
+                    "negated": mt.negated,
+                    "confidence": mt.conf,
                 }
             )
     return rows
@@ -787,16 +853,9 @@ def extract_events(
         spans[a].append((s, e))
     locs = _group(locations.lazy().collect())
     rows = _extract_rows(art, spans, locs, lex)
-    events = pl.DataFrame(rows, schema={**EVENTS, "_strong": pl.Boolean}) if rows else pl.DataFrame(schema=EVENTS)
+    events = pl.DataFrame(rows, schema=EVENTS) if rows else pl.DataFrame(schema=EVENTS)
     if events.height == 0:
         return conform(events, EVENTS)
-    # weak secondary mentions in a sentence (subordinate nouns, complements) are dropped
-    # (negated mentions are kept: the `negated` flag is information)
-    events = events.filter(
-        (pl.col("confidence") >= pl.col("confidence").max().over("article_id", "sentence_start") - SENTENCE_MARGIN)
-        | pl.col("negated")
-        | pl.col("_strong")
-    ).drop("_strong")
     fig = conform(figures, FIGURES).collect()
     links = _link(fig, events)
     kills = (
