@@ -60,6 +60,7 @@ BLOCK = P_CLOSERS | {
     "body", "html", "td", "th", "tr", "tbody", "thead", "tfoot", "caption", "br", "legend", "option",
     "noscript", "iframe", "frameset", "frame", "title",
 }
+FORM_CONTROLS = {"input", "button", "select", "textarea"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 DROP_TAGS = {"nav", "aside", "footer", "header", "menu", "dialog", "figure", "figcaption", "label"}
 DROP_ROLES = {
@@ -72,7 +73,9 @@ UNLIKELY = re.compile(
     r"footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
     r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|cookie|newsletter|subscri|"
     r"share|sharing|promo|outbrain|taboola|recommend|trending|most-?popular|byline|author-?bio|"
-    r"signup|sign-up|paywall|print|toolbar|tags\b|topics|masthead|navbar|\bnav\b|jump|skip-?link"
+    r"signup|sign-up|paywall|print|toolbar|tags\b|topics|masthead|navbar|\bnav\b|jump|skip-?link|consent|"
+    r"privacy|caption|credit|\bdate|dateline|timestamp|publish|author|read-?more|see-?also|more-?stories|"
+    r"also-?on|dont-?miss|recirc|teaser|sr-only|visually-?hidden|screen-?reader|hidden"
 )
 MAYBE = re.compile(r"\band\b|article|body|column|content|main|shadow|story|entry|post-?text|text")
 POSITIVE = re.compile(
@@ -92,7 +95,7 @@ ARTICLE_TYPES = re.compile(r"article|posting|report|blog", re.I)
 
 class _Node:
     __slots__ = ("tag", "names", "children", "parent", "dropped", "text_len", "link_len", "commas", "paras",
-                 "score", "scored", "itemprop", "weight", "hard")
+                 "score", "scored", "itemprop", "weight", "hard", "wrapper", "inputs", "own_inputs")
 
     def __init__(self, tag: str, names: str = "", parent: _Node | None = None, itemprop: str = "") -> None:
         self.tag = tag
@@ -109,6 +112,9 @@ class _Node:
         self.itemprop = itemprop
         self.weight = 0
         self.hard = False  # dropped by the markup itself (hidden, landmark role), whatever the pass
+        self.wrapper = False  # exactly one live element child and no text of its own
+        self.own_inputs = 0  # form controls (input, button, select, textarea) directly inside
+        self.inputs = 0  # ... and in the whole live subtree
 
 
 class _TreeBuilder(html.parser.HTMLParser):
@@ -148,6 +154,8 @@ class _TreeBuilder(html.parser.HTMLParser):
             if tag == self.skip_tag:
                 self.skip_depth += 1
             return
+        if tag in FORM_CONTROLS:
+            self.stack[-1].own_inputs += 1
         a = {k: (v or "") for k, v in attrs}
         if tag == "meta":
             key = (a.get("property") or a.get("name") or a.get("itemprop") or a.get("http-equiv") or "").strip().lower()
@@ -264,6 +272,7 @@ class _TreeBuilder(html.parser.HTMLParser):
         if self.in_title:
             self.title.append(data)
             return
+        data = data.replace("\r", " ").replace("\n", " ")  # "\n" in the tree marks <br> only
         children = self.stack[-1].children
         if children and isinstance(children[-1], str):
             children[-1] += data
@@ -300,6 +309,7 @@ def _prune(node: _Node, level: int) -> None:
     if level == 0:
         return
     use_classes = level == 2
+    big = node.text_len * 0.25  # a class-matched subtree this large may be the article itself
     todo = [node]
     while todo:
         n = todo.pop()
@@ -309,29 +319,39 @@ def _prune(node: _Node, level: int) -> None:
             if not child.dropped:
                 if child.tag in DROP_TAGS:
                     child.dropped = True
-                elif use_classes and child.names and child.tag not in ("body", "html", "main", "a", "tr", "td", "th", "tbody"):
-                    if UNLIKELY.search(child.names) and not MAYBE.search(child.names) and child.itemprop != "articlebody":
-                        child.dropped = True
+                elif (
+                    use_classes
+                    and child.names
+                    and child.tag not in ("body", "html", "main", "a", "tr", "td", "th", "tbody")
+                    and child.itemprop != "articlebody"
+                    and UNLIKELY.search(child.names)
+                    and not (MAYBE.search(child.names) and child.text_len >= big)
+                ):
+                    child.dropped = True
             if not child.dropped:
                 todo.append(child)
 
 
 def _measure(node: _Node) -> None:
     """Bottom-up text length, link text length, commas and paragraph count of live subtrees."""
-    text_len = link_len = commas = paras = 0
+    text_len = link_len = commas = paras = elements = own_text = 0
     for child in node.children:
         if isinstance(child, str):
             n = len(child.strip())
             if n:
                 text_len += n
+                own_text += n
                 commas += len(COMMAS.findall(child))
         elif not child.dropped:
+            elements += 1
             _measure(child)
             text_len += child.text_len
             link_len += child.text_len if child.tag == "a" else child.link_len
             commas += child.commas
             paras += child.paras + (child.tag == "p")
     node.text_len, node.link_len, node.commas, node.paras = text_len, min(link_len, text_len), commas, paras
+    node.wrapper = elements == 1 and own_text == 0
+    node.inputs = node.own_inputs + sum(c.inputs for c in node.children if not isinstance(c, str) and not c.dropped)
 
 
 def _class_weight(node: _Node) -> int:
@@ -379,6 +399,9 @@ def _score_tree(root: _Node) -> list[_Node]:
         content = 1 + n.commas + min(n.text_len // 100, 3)
         ancestor, level = n.parent, 0
         while ancestor is not None and level < 5:
+            if ancestor.wrapper and ancestor.parent is not None:  # "<div><p>..</p></div>" counts as the p
+                ancestor = ancestor.parent
+                continue
             if not ancestor.scored:
                 ancestor.scored = True
                 ancestor.weight = _class_weight(ancestor)
@@ -401,13 +424,33 @@ def _pick(root: _Node) -> list[_Node]:
     candidates = _score_tree(root)
     if not candidates:
         return [root]
-    top = max(candidates, key=lambda c: c.score)
-    # Climb while the parent holds (almost) only this candidate's text: keeps headings and lead-ins.
+    candidates.sort(key=lambda c: c.score, reverse=True)
+    top = candidates[0]
+    # Several near-best candidates inside one ancestor: the article is that ancestor (readability).
+    close = [c for c in candidates[1:5] if c.score >= 0.75 * top.score]
+    if len(close) >= 2:
+        lists = [set(map(id, _ancestors(c))) for c in close]
+        for ancestor in _ancestors(top):
+            if ancestor.tag in ("#root", "html", "body"):
+                break
+            if sum(id(ancestor) in a for a in lists) >= 2:
+                top = ancestor
+                break
+    # Climb to an ancestor that scores better (scores along the way not collapsing), or that holds
+    # (almost) only this candidate's text: keeps headings, lead paragraphs and split bodies.
+    last = top.score
+    ancestor = top.parent
+    while ancestor is not None and ancestor.tag not in ("#root", "html", "body"):
+        if ancestor.scored:
+            if ancestor.score < last / 3:
+                break
+            if ancestor.score > top.score:
+                top = ancestor
+            last = ancestor.score
+        ancestor = ancestor.parent
     while top.parent is not None and top.parent.tag not in ("#root", "html", "body"):
         parent = top.parent
-        if parent.scored and parent.score > top.score * 0.9 and parent.text_len < top.text_len * 1.3:
-            top = parent
-        elif parent.text_len and top.text_len / parent.text_len > 0.85 and parent.link_len <= top.link_len * 1.5 + 50:
+        if parent.text_len and top.text_len / parent.text_len > 0.85 and parent.link_len <= top.link_len * 1.5 + 50:
             top = parent
         else:
             break
@@ -425,13 +468,26 @@ def _pick(root: _Node) -> list[_Node]:
         bonus = top.score * 0.2 if sib.names and sib.names == top.names else 0
         if sib.scored and sib.score + bonus >= threshold:
             kept.append(sib)
-        elif sib.tag == "p":
+            continue
+        inner = sib
+        while inner.wrapper:
+            inner = next(c for c in inner.children if not isinstance(c, str) and not c.dropped)
+        if inner.tag == "p" or (inner.tag in INLINE_PARENTS and not _has_block_child(inner)):
             ld = _link_density(sib)
             if sib.text_len > 80 and ld < 0.25:
                 kept.append(sib)
             elif 0 < sib.text_len <= 80 and ld == 0 and _ends_sentence(sib):
                 kept.append(sib)
     return kept
+
+
+def _ancestors(node: _Node) -> list[_Node]:
+    out = []
+    node = node.parent
+    while node is not None:
+        out.append(node)
+        node = node.parent
+    return out
 
 
 def _ends_sentence(node: _Node) -> bool:
@@ -476,6 +532,8 @@ def _clean_conditionally(node: _Node) -> bool:
     lis = _count(node, {"li"}) - (100 if node.tag in ("ul", "ol") else 0)
     if node.text_len < 25 and node.link_len > 0:
         return True
+    if node.inputs > max(paras, 1) / 3 and node.text_len < 1000:  # sign-up and search boxes
+        return True
     if lis > paras and node.tag not in ("ul", "ol") and ld > 0.2:
         return True
     if weight < 25 and ld > 0.2 and node.text_len < 200:
@@ -502,16 +560,16 @@ def _render(nodes: list[_Node]) -> list[str]:
             line.clear()
 
     def walk(n: _Node, top: bool) -> None:
-        if n.dropped:
+        if n.dropped or n.tag == "h1":  # the headline is the title, not body text
             return
         if (
             not top
-            and n.tag in ("div", "section", "ul", "ol", "table", "dl", "aside")
+            and n.tag in ("div", "section", "ul", "ol", "table", "dl", "aside", "form")
             and not (n.text_len >= dominant and _link_density(n) < 0.5)
             and _clean_conditionally(n)
         ):
             return
-        block = n.tag in BLOCK or n.tag in ("li", "tr")
+        block = (n.tag in BLOCK or n.tag == "li") and n.tag not in ("td", "th")  # cells: one line per row
         if block:
             flush()
         for c in n.children:
@@ -521,10 +579,9 @@ def _render(nodes: list[_Node]) -> list[str]:
                 walk(c, False)
                 if c.tag in ("td", "th"):
                     line.append(" ")
+                elif c.tag == "tr":
+                    line.append("\n")
         if block:
-            if n.tag == "tr":
-                line.append("\n")
-                return
             flush()
 
     for node in nodes:
@@ -609,6 +666,7 @@ def extract(page: str) -> dict[str, str | None]:
     text = ""
     for level in (2, 1, 0):
         _reset(root)
+        _measure(root)
         _prune(root, level)
         _measure(root)
         candidate = "\n\n".join(_render(_pick(root)))
