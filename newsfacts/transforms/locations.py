@@ -18,6 +18,8 @@ Pure: frames in, frame out; the gazetteer comes from `newsfacts.reference.gazett
 """
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from newsfacts.schema import LOCATIONS, conform
@@ -52,6 +54,7 @@ W_NEAR = 15.0
 SUPPORT_MARGIN = 15.0
 CITY_SHARE_OF_DIVISION = 0.25
 SMALL_PLACE_POPULATION = 100_000
+TINY_PLACE_POPULATION = 5_000
 # capitalised words before a name that say nothing about it being a person's name
 _FUNCTION_WORDS = (
     "The", "A", "An", "This", "That", "These", "Those", "In", "At", "On", "From", "To", "For", "By",
@@ -63,7 +66,7 @@ _OPTIONAL_FLAGS = ("ambiguous", "capital", "person_name")
 
 _TYPE_PRIOR = {
     "country": 100.0, "continent": 95.0, "region": 90.0, "water": 90.0, "admin1": 60.0,
-    "landmark": 70.0, "city": 0.0,
+    "landmark": 70.0, "admin2": 10.0, "city": 0.0,
 }
 
 
@@ -96,6 +99,33 @@ def _context(cands: pl.LazyFrame, articles: pl.LazyFrame) -> pl.LazyFrame:
         )
         .drop("text", "before", "after")
     )
+
+
+_DATELINE = re.compile(r"(?m)^[ \t]*([A-Z][A-Z'’.\-]+(?: [A-Z][A-Z'’.\-]+){0,3}),[ \t]")
+
+
+def _with_datelines(mentions: pl.LazyFrame, articles: pl.LazyFrame, names: pl.Series) -> pl.LazyFrame:
+    """Upper-case datelines at the start of a line ("EDMONTON, Ky. (WBKO) -") read as the
+    title-cased name ("Edmonton"), replacing any upper-case match at the same place (the
+    gazetteer spells out upper-case forms of prominent places only)."""
+    texts = articles.select("article_id", "text").collect()
+    rows = {"article_id": [], "name": [], "start_char": [], "end_char": [], "matched_text": []}
+    for aid, text in texts.iter_rows():
+        for m in _DATELINE.finditer(text or ""):
+            rows["article_id"].append(aid)
+            rows["name"].append(m.group(1).title().replace("’S", "’s").replace("'S", "'s"))
+            rows["start_char"].append(m.start(1))
+            rows["end_char"].append(m.end(1))
+            rows["matched_text"].append(m.group(1))
+    if not rows["article_id"]:
+        return mentions
+    lines = pl.DataFrame(rows, schema=mentions.collect_schema()).lazy().join(
+        pl.LazyFrame({"name": names}), on="name", how="semi"
+    ).collect().lazy()
+    return pl.concat([
+        mentions.join(lines.select("article_id", "start_char"), on=["article_id", "start_char"], how="anti"),
+        lines,
+    ]).sort(["article_id", "start_char"])
 
 
 def _haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
@@ -202,12 +232,16 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         [pl.lit(False).alias(c) for c in _OPTIONAL_FLAGS if c not in gazetteer.columns]
         + [pl.lit(None, pl.String).alias(c) for c in ("name_kind",) if c not in gazetteer.columns]
     )
-    gaz = gazetteer.lazy()
-    names = gazetteer["name"].unique().sort()
-    mentions = match_phrases(articles, names).rename({"pattern": "name"})
+    names = gazetteer["name"].unique(maintain_order=True)
+    mentions = _with_datelines(match_phrases(articles, names).rename({"pattern": "name"}), articles, names)
     # materialised once: the frame is reused several times below and polars' streaming engine
     # would otherwise re-run the matcher for every use
-    mentions = _context(mentions, articles).collect().lazy()
+    mentions = _context(mentions, articles).collect()
+    # only the names this batch mentions: every step below scales with the matched part of the
+    # gazetteer, not with all of it
+    gaz = gazetteer.join(mentions.select("name").unique(), on="name", how="semi").lazy()
+    mentions = mentions.lazy()
+    divisions = gazetteer.filter(pl.col("feature_type").is_in(["country", "admin1"])).lazy()
 
     # --- mention-level filters -------------------------------------------------------------------
     name_info = gaz.group_by("name").agg(
@@ -216,6 +250,7 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         has_main=(pl.col("name_kind") != "alt").any(),
         has_country=(pl.col("feature_type").is_in(["country", "continent", "region", "water"])).any(),
         only_demonym=(pl.col("mention_kind") == "demonym").all(),
+        only_upper=(pl.col("name_kind") == "upper").all(),
         max_pop=pl.col("population").max(),
         max_city_pop=pl.col("population").filter(pl.col("feature_type") == "city").max(),
         # a name that can only mean one country / one division gives article context
@@ -254,6 +289,8 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
     )
     keep = (
         pl.col("matched_text").str.contains(r"^[A-Z\u00C0-\u00DE]")
+        # an upper-case name of a small place only in a dateline ("EDMONTON, Ky. -")
+        & (~pl.col("only_upper") | big_place | pl.col("has_country") | pl.col("comma_next").is_not_null())
         & ~(pl.col("ambiguous") & ~locative)
         & ~pl.col("person").fill_null(False)
     )
@@ -291,7 +328,7 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
     )
     # "Paris, Texas": the comma-following name's places narrow this mention
     comma = (
-        gaz.filter(pl.col("feature_type").is_in(["country", "admin1"]), pl.col("mention_kind") == "toponym")
+        divisions.filter(pl.col("mention_kind") == "toponym")
         .select(comma_next=pl.col("name"), c_cc=pl.col("country_code"),
                 c_a1=pl.col("admin1_code"), c_type=pl.col("feature_type"))
     )
@@ -312,7 +349,7 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
     pop = pl.col("population").fill_null(0).cast(pl.Float64)
     score = (
         ft.replace_strict(_TYPE_PRIOR, default=0.0, return_dtype=pl.Float64)
-        + pl.when(ft == "city").then(10.0 * (pop + 1).log10()).otherwise(0.0)
+        + pl.when(ft.is_in(["city", "admin2"])).then(10.0 * (pop + 1).log10()).otherwise(0.0)
         + pl.when(ft.is_in(["admin1", "city"])).then(
             pl.col("ctx_country").fill_null(False).cast(pl.Float64) * 25.0
             + pl.col("ctx_admin").fill_null(False).cast(pl.Float64) * 15.0
@@ -344,7 +381,16 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         & ~pl.col("locative")
         & (pl.col("n_a1") + pl.col("n_near") == 0)
     )
-    ranked = ranked.filter(~unsupported_small)
+    # a village (GeoNames keeps places down to 500 people) needs stronger support: its division
+    # named in the article, a ", State" after it, or a named place nearby
+    unsupported_tiny = (
+        pl.col("feature_type").is_in(["city", "admin2"])
+        & (pl.col("population").fill_null(0) < TINY_PLACE_POPULATION)
+        & ~pl.col("ctx_admin").fill_null(False)
+        & ~pl.col("comma_hit").fill_null(False)
+        & (pl.col("n_a1") + pl.col("n_near") == 0)
+    )
+    ranked = ranked.filter(~unsupported_small, ~unsupported_tiny)
     margin = (pl.col("score") - pl.col("second").fill_null(pl.col("score") - 50.0)).clip(0.0, 50.0)
     confidence = (0.5 + margin / 100.0) * pl.when(pl.col("ambiguous")).then(0.8).otherwise(1.0)
     out = ranked.with_columns(

@@ -45,17 +45,15 @@ def _ascii_fold(expr: pl.Expr) -> pl.Expr:
 def _prepare_patterns(patterns: list[str] | pl.Series, case_insensitive: bool) -> pl.DataFrame:
     """Distinct non-empty patterns (first spelling wins when case-folded), with lookup key
     and whether each side needs a word boundary."""
-    values = patterns.to_list() if isinstance(patterns, pl.Series) else list(patterns)
-    seen: set[str] = set()
-    keep: list[str] = []
-    for p in values:
-        if p is None or p == "":
-            continue
-        key = p.translate(_ASCII_FOLD) if case_insensitive else p
-        if key in seen:
-            continue
-        seen.add(key)
-        keep.append(p)
+    series = patterns if isinstance(patterns, pl.Series) else pl.Series("pattern", list(patterns), dtype=pl.String)
+    frame = (
+        pl.DataFrame({"pattern": series.cast(pl.String)})
+        .filter(pl.col("pattern").is_not_null(), pl.col("pattern") != "")
+        .with_columns(key=_ascii_fold(pl.col("pattern")) if case_insensitive else pl.col("pattern"))
+        # vectorised: the first spelling of each key wins, order kept
+        .unique("key", keep="first", maintain_order=True)
+    )
+    keep = frame["pattern"]
     return pl.DataFrame({"pattern": keep}, schema={"pattern": pl.String}).with_columns(
         key=_ascii_fold(pl.col("pattern")) if case_insensitive else pl.col("pattern"),
         word_left=pl.col("pattern").str.contains(r"^\w"),
