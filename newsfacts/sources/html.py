@@ -71,11 +71,11 @@ DROP_ROLES = {
 UNLIKELY = re.compile(
     r"-ad-|\bads?\b|advert|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|"
     r"footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
-    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|cookie|newsletter|subscri|"
+    r"sponsor|supplemental|ad-break|agegate|pagination|\bpager\b|popup|modal|cookie|newsletter|subscri|"
     r"share|sharing|promo|outbrain|taboola|recommend|trending|most-?popular|byline|author-?bio|"
     r"signup|sign-up|paywall|print|toolbar|tags\b|topics|masthead|navbar|\bnav\b|jump|skip-?link|consent|"
     r"privacy|caption|credit|\bdate|dateline|timestamp|publish|author|read-?more|see-?also|more-?stories|"
-    r"also-?on|dont-?miss|recirc|teaser|sr-only|visually-?hidden|screen-?reader|hidden"
+    r"also-?on|dont-?miss|recirc|teaser|sr-only|visually-?hidden|screen-?reader|hidden|image|photo|gallery|slideshow|carousel|video|player"
 )
 MAYBE = re.compile(r"\band\b|article|body|column|content|main|shadow|story|entry|post-?text|text")
 POSITIVE = re.compile(
@@ -86,6 +86,26 @@ NEGATIVE = re.compile(
     r"masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|"
     r"shopping|tags|tool|widget|caption|credit|byline|newsletter|subscribe|social|recirc|teaser"
 )
+# Whole short blocks that are page furniture, not article text (matched case-insensitively).
+BOILERPLATE_LINE = re.compile(
+    r"(advertisement|advertising|ad|sponsored|subscribe|sign up|share|share this( article| story)?|comments?|"
+    r"related( content| articles| stories| posts)?|(you )?(may|might) also like|more:?|highlights|key points|"
+    r"don'?t miss|recommended( for you)?|trending( now)?|most (read|popular)|read next|up next|"
+    r"(jump|skip) (directly )?to (the )?(main )?content|about the author|get short url|"
+    r"(read|see|watch) more( here)?:?( .{0,150})?|(read|see) also:? .{0,150}|also on \S+ .{0,150}|"
+    r"source:? .{0,60}|copyright .{0,120}|© .{0,120}|all rights reserved\.?|"
+    r"(like|enjoyed?) this (story|article)\? .{0,80}|follow (us|\w+) on .{0,120}|click here .{0,120}|"
+    r"by [\w.'’-]+( [\w.'’-]+){0,3}( and [\w.'’-]+( [\w.'’-]+){0,3})?)[.!]?",
+    re.I,
+)
+DATE_WORDS = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|"
+    r"\b(?:posted|updated|published|last|modified|on|at|am|pm|a\.m\.|p\.m\.|utc|gmt|[a-z]{1,2}[sd]t|ist|cet|cest|"
+    r"ago|hours?|minutes?|mins?|read|reading|time|de|às|le|am|um|el|et)\b|[\d:./,|()\[\]-]+|\d+(?:st|nd|rd|th)\b",
+    re.I,
+)
+YEAR = re.compile(r"\b(?:19|20)\d\d\b|\b\d+\s*(?:min|minutes?|hours?)\b", re.I)
+WORD = re.compile(r"\w+")
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b\u2028\u2029\n]+")
 COMMAS = re.compile(r"[,\uff0c\u3001\u060c]")
@@ -469,16 +489,24 @@ def _pick(root: _Node) -> list[_Node]:
         if sib.scored and sib.score + bonus >= threshold:
             kept.append(sib)
             continue
-        inner = sib
-        while inner.wrapper:
-            inner = next(c for c in inner.children if not isinstance(c, str) and not c.dropped)
-        if inner.tag == "p" or (inner.tag in INLINE_PARENTS and not _has_block_child(inner)):
+        if _is_paragraph(_unwrap(sib)):
             ld = _link_density(sib)
             if sib.text_len > 80 and ld < 0.25:
                 kept.append(sib)
             elif 0 < sib.text_len <= 80 and ld == 0 and _ends_sentence(sib):
                 kept.append(sib)
     return kept
+
+
+def _unwrap(node: _Node) -> _Node:
+    """The innermost element of a single-child wrapper chain ("<div><div><p>..." -> the p)."""
+    while node.wrapper:
+        node = next(c for c in node.children if not isinstance(c, str) and not c.dropped)
+    return node
+
+
+def _is_paragraph(node: _Node) -> bool:
+    return node.tag == "p" or (node.tag in INLINE_PARENTS and not _has_block_child(node))
 
 
 def _ancestors(node: _Node) -> list[_Node]:
@@ -546,6 +574,18 @@ def _clean_conditionally(node: _Node) -> bool:
 # -------------------------------------------------------------------------------------------- rendering
 
 
+def is_boilerplate(block: str) -> bool:
+    """A short block that is page furniture: "Advertisement", "Share", "READ MORE: ...", a date line, a byline."""
+    if len(block) > 200:
+        return False
+    if BOILERPLATE_LINE.fullmatch(block.strip()):
+        return True
+    if len(block) <= 80 and YEAR.search(block):  # "Updated 10:01 pm PST, Tuesday, November 19, 2019"
+        return len(WORD.findall(DATE_WORDS.sub(" ", block))) <= 1
+    return False
+
+
+
 def _render(nodes: list[_Node]) -> list[str]:
     """Text blocks of the chosen container(s) in document order."""
     blocks: list[str] = []
@@ -555,7 +595,7 @@ def _render(nodes: list[_Node]) -> list[str]:
     def flush() -> None:
         if line:
             text = "\n".join(s for s in (SPACES.sub(" ", x).strip() for x in "".join(line).split("\n")) if s)
-            if text:
+            if text and not is_boilerplate(text):
                 blocks.append(text)
             line.clear()
 
@@ -566,6 +606,7 @@ def _render(nodes: list[_Node]) -> list[str]:
             not top
             and n.tag in ("div", "section", "ul", "ol", "table", "dl", "aside", "form")
             and not (n.text_len >= dominant and _link_density(n) < 0.5)
+            and not (_is_paragraph(_unwrap(n)) and _link_density(n) < 0.5)
             and _clean_conditionally(n)
         ):
             return
