@@ -106,6 +106,7 @@ DATE_WORDS = re.compile(
 )
 YEAR = re.compile(r"\b(?:19|20)\d\d\b|\b\d+\s*(?:min|minutes?|hours?)\b", re.I)
 WORD = re.compile(r"\w+")
+MARKUP = re.compile(r"</?(?:p|br|div|span|a|h[1-6]|ul|ol|li|strong|em|b|i|blockquote|figure|img)\b", re.I)
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b\u2028\u2029\n]+")
 COMMAS = re.compile(r"[,\uff0c\u3001\u060c]")
@@ -393,6 +394,8 @@ TAG_BONUS = {
     "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "form": -3,
     "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
 }
+LINK_BLOCKS = {"p", "li", "h2", "h3", "h4", "h5", "h6", "dt", "dd"}
+LINK_BLOCK_SHARE = 0.8
 PARA_TAGS = {"p", "pre", "td", "blockquote"}
 INLINE_PARENTS = {"div", "section", "article", "span", "font", "center", "main", "td"}
 
@@ -602,6 +605,8 @@ def _render(nodes: list[_Node]) -> list[str]:
     def walk(n: _Node, top: bool) -> None:
         if n.dropped or n.tag == "h1":  # the headline is the title, not body text
             return
+        if not top and n.tag in LINK_BLOCKS and n.text_len and n.link_len >= LINK_BLOCK_SHARE * n.text_len:
+            return  # a paragraph or heading that is one link: "related story" teasers
         if (
             not top
             and n.tag in ("div", "section", "ul", "ol", "table", "dl", "aside", "form")
@@ -679,15 +684,30 @@ def _first_str(*values: object) -> str | None:
     return None
 
 
+def _unescape(text: str) -> str:
+    """Undo (possibly repeated) HTML escaping: "&amp;quot;" -> '"'."""
+    for _ in range(3):
+        if "&" not in text:
+            break
+        new = html.unescape(text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
 def _html_fragment_text(fragment: str) -> str:
-    """Text of an HTML fragment (a JSON-LD articleBody sometimes holds markup)."""
+    """Paragraph text of a JSON-LD articleBody, which may be plain text, markup, or escaped markup."""
     if "<" not in fragment:
-        return "\n\n".join(p for p in (SPACES.sub(" ", x).strip() for x in re.split(r"\n\s*\n|\r\n\s*\r\n", fragment)) if p)
+        fragment = _unescape(fragment)
+    if not MARKUP.search(fragment):
+        paragraphs = re.split(r"[\r\n]+", fragment)
+        return "\n\n".join(p for p in (SPACES.sub(" ", x).strip() for x in paragraphs) if p)
     builder = _TreeBuilder()
     builder.feed(fragment)
     builder.close()
     _measure(builder.root)
-    return "\n\n".join(_render([builder.root]))
+    return "\n\n".join(_unescape(b) for b in _render([builder.root]))
 
 
 # ----------------------------------------------------------------------------------------------- entry
