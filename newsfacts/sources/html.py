@@ -471,9 +471,10 @@ def _pick(root: _Node) -> list[_Node]:
                 top = ancestor
             last = ancestor.score
         ancestor = ancestor.parent
+    core = top
     while top.parent is not None and top.parent.tag not in ("#root", "html", "body"):
         parent = top.parent
-        if parent.text_len and top.text_len / parent.text_len > 0.85 and parent.link_len <= top.link_len * 1.5 + 50:
+        if parent.text_len and core.text_len / parent.text_len > 0.95 and parent.link_len <= core.link_len * 1.5 + 50:
             top = parent
         else:
             break
