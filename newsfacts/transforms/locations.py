@@ -30,7 +30,8 @@ from newsfacts.transforms.phrase_match import match_phrases
 TITLE_WORDS = (
     "President", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Sen.", "Senator", "Rep.",
     "Gov.", "Governor", "Minister", "Prince", "Princess", "King", "Queen", "Pope", "Saint", "St.",
-    "General", "Gen.", "Judge", "Justice", "Sir", "Lord", "Lady", "Coach", "Captain", "Capt.",
+    "General", "Gen.", "Mayor", "Premier", "Chancellor", "Secretary", "Ambassador", "Sheriff",
+    "Sgt", "Sgt.", "Const.", "Rev.", "Bishop", "Cardinal", "Judge", "Justice", "Sir", "Lord", "Lady", "Coach", "Captain", "Capt.",
 )
 # words that, right before a name, signal a place reading
 LOCATIVE_WORDS = (
@@ -48,9 +49,9 @@ _PLACE_HEADS = (
 
 BIG_PLACE_POPULATION = 500_000
 NEAR_KM = 100.0
-W_CC = 8.0
+W_CC = 14.0
 W_A1 = 12.0
-W_NEAR = 15.0
+W_NEAR = 25.0
 SUPPORT_MARGIN = 15.0
 CITY_SHARE_OF_DIVISION = 0.25
 SMALL_PLACE_POPULATION = 100_000
@@ -279,12 +280,16 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
     # stop-list marks them as common personal names
     big_place = pl.col("max_pop").fill_null(0) >= BIG_PLACE_POPULATION
     person_rules = pl.col("person_name") | (~pl.col("has_country") & ~big_place)
+    # "Franklin D. Roosevelt", "Jon R. Taylor": a middle initial right before the name
+    prev_initial_name = pl.col("prev_word").str.contains(r"^[A-Z]\.$") & (pl.col("prev_gap") == 1)
+    titled = prev_clean.is_in(TITLE_WORDS).fill_null(False)
     personish = (
         ~pl.col("only_demonym")
         & ~pl.col("next_is_place").fill_null(False)
         & (
-            ((next_cap | prev_cap_name) & person_rules)
-            | prev_clean.is_in(TITLE_WORDS).fill_null(False)
+            ((next_cap | prev_cap_name) & person_rules & ~pl.col("title_case"))
+            | (prev_initial_name.fill_null(False) & ~pl.col("has_country"))
+            | titled
         )
     )
     keep = (
@@ -294,14 +299,16 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         & ~(pl.col("ambiguous") & ~locative)
         & ~pl.col("person").fill_null(False)
     )
-    next_place = mentions.select(
-        "article_id", next_start=pl.col("start_char"), next_is_place=pl.lit(True)
-    )
+    # "Lahore Pakistan", "Orlando Florida": a name followed by a country or division (not by
+    # any town: "Tyler Williams", "Zachary Brooks")
+    next_place = mentions.join(name_info, on="name", how="inner").filter(
+        pl.col("has_country") | pl.col("ctx_a1_only").is_not_null() | (pl.col("max_pop").fill_null(0) >= BIG_PLACE_POPULATION)
+    ).select("article_id", next_start=pl.col("start_char"), next_is_place=pl.lit(True))
     mentions = (
         mentions.join(name_info, on="name", how="left")
         .with_columns(next_start=pl.col("end_char") + 1 + pl.col("after_gap"))
         .join(next_place, on=["article_id", "next_start"], how="left")
-        .with_columns(personish=personish & ~pl.col("title_case"), locative=locative)
+        .with_columns(personish=personish, locative=locative)
         # once a small place's name (or a stop-listed personal name) reads as a person in an
         # article, all its mentions there do ("Murphy said", "Georgia skates"); other names
         # only lose the mention itself

@@ -92,3 +92,14 @@ def test_seed_article_locations_f1(gazetteer):
     res = ev.score_locations(docs, Rows())
     assert res["toponyms"]["f1"] >= 0.8
     assert res["resolved_f1@161km"] >= 0.8
+
+
+def test_villages_counties_and_province_points(gazetteer):
+    village = _one(gazetteer, "Edmonton", country_code="US")
+    assert (village["admin1_code"], village["feature_type"]) == ("KY", "city") and village["population"] < 5000
+    county = _one(gazetteer, "Metcalfe County")
+    assert (county["feature_type"], county["country_code"], county["admin1_code"]) == ("admin2", "US", "KY")
+    assert abs(county["latitude"] - 37.0) < 0.5 and abs(county["longitude"] + 85.6) < 0.5
+    assert gazetteer.filter(pl.col("name") == "Metcalfe", pl.col("feature_type") == "admin2").height == 0  # bare names: no
+    alberta = _one(gazetteer, "Alberta", feature_type="admin1")
+    assert (round(alberta["latitude"], 2), round(alberta["longitude"], 2)) == (52.28, -117.47)

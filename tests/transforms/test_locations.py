@@ -96,3 +96,51 @@ def test_demonym_and_empty_input():
     assert out.select("mention_text", "mention_kind", "place_name").rows() == [("French", "demonym", "France")]
     empty = extract_locations(pl.LazyFrame(schema={"article_id": pl.String, "text": pl.String}), GAZ).collect()
     assert empty.height == 0 and empty.schema == LOCATIONS
+
+
+DISCOURSE_GAZ = pl.concat([GAZ, _gaz([
+    ("London", "2643743", "London", "city", "GB", "ENG", 51.51, -0.13, 8_961_989, "toponym", "main", False, True),
+    ("London", "6058560", "London", "city", "CA", "08", 42.98, -81.23, 422_324, "toponym", "main", False, False),
+    ("Ontario", "6093943", "Ontario", "admin1", "CA", "08", 49.25, -84.5, 12_000_000, "toponym", "main", False, False),
+    ("St. Thomas", "6155721", "St. Thomas", "city", "CA", "08", 42.78, -81.18, 38_909, "toponym", "main", False, False),
+    ("Edmonton", "5946768", "Edmonton", "city", "CA", "01", 53.55, -113.47, 1_010_899, "toponym", "main", False, False),
+    ("Edmonton", "4290886", "Edmonton", "city", "US", "KY", 36.98, -85.61, 1_568, "toponym", "main", False, False),
+    ("Kentucky", "6254925", "Kentucky", "admin1", "US", "KY", 38.2, -84.88, 4_000_000, "toponym", "main", False, False),
+    ("Ky.", "6254925", "Kentucky", "admin1", "US", "KY", 38.2, -84.88, 4_000_000, "toponym", "abbr", False, False),
+    ("Metcalfe County", "4300606", "Metcalfe County", "admin2", "US", "KY", 37.0, -85.63, 10_000, "toponym", "main",
+     False, False),
+    ("Tyler", "4738214", "Tyler", "city", "US", "TX", 32.35, -95.3, 104_798, "toponym", "main", False, False),
+    ("Williams", "5553072", "Williams", "city", "US", "AZ", 35.25, -112.19, 3_023, "toponym", "main", False, False),
+])])
+
+
+def _run_with(gaz: pl.DataFrame, *texts: str) -> pl.DataFrame:
+    arts = pl.LazyFrame({"article_id": [f"a{i}" for i in range(len(texts))], "text": list(texts)})
+    return extract_locations(arts, gaz).collect()
+
+
+def test_one_sense_per_discourse_and_nearby_support():
+    # one "London, Ontario" settles every London of the article; alone, London is the capital
+    out = _run_with(DISCOURSE_GAZ, "London police said. The London, Ontario, rally grew.", "London police said.")
+    assert out.filter(pl.col("mention_text") == "London").select("article_id", "country_code").rows() == [
+        ("a0", "CA"), ("a0", "CA"), ("a1", "GB")]
+    # a town near another named place wins over a bigger namesake
+    out = _run_with(DISCOURSE_GAZ, "He was born in London and moved to St. Thomas.")
+    assert out.filter(pl.col("mention_text") == "London")["country_code"].item() == "CA"
+
+
+def test_villages_need_support_and_datelines():
+    text = "EDMONTON, Ky. (WBKO) - A fire in Metcalfe County. Residents of Edmonton were evacuated."
+    out = _run_with(DISCOURSE_GAZ, text, "Edmonton Oilers fans met in Edmonton.")
+    first = out.filter(pl.col("article_id") == "a0")
+    assert first["mention_text"].to_list() == ["EDMONTON", "Ky.", "Metcalfe County", "Edmonton"]
+    assert first.filter(pl.col("mention_text").str.to_lowercase() == "edmonton")["place_id"].to_list() == [
+        "4290886", "4290886"]
+    assert first.filter(pl.col("mention_text") == "Metcalfe County")["feature_type"].item() == "admin2"
+    second = out.filter(pl.col("article_id") == "a1")
+    assert set(second["place_id"].to_list()) == {"5946768"}
+
+
+def test_person_filters_initials_titles_and_surname_towns():
+    out = _run_with(DISCOURSE_GAZ, "His brother Tyler Williams spoke. Franklin D. Tyler wrote. Mayor Tyler said.")
+    assert out.height == 0
