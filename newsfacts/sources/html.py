@@ -616,7 +616,7 @@ def _render(nodes: list[_Node]) -> list[str]:
             and _clean_conditionally(n)
         ):
             return
-        block = (n.tag in BLOCK or n.tag == "li") and n.tag not in ("td", "th")  # cells: one line per row
+        block = (n.tag in BLOCK or n.tag == "li") and n.tag not in ("td", "th", "tr")  # a table row is one line
         if block:
             flush()
         for c in n.children:
@@ -672,10 +672,10 @@ def _valid_date(value: object) -> str | None:
         return None
     text = value.strip()
     try:
-        datetime.fromisoformat(re.sub(r"Z$", "+00:00", text))
+        parsed = datetime.fromisoformat(re.sub(r"Z$", "+00:00", text))
     except ValueError:
         return None
-    return text
+    return text if parsed.year >= 1970 else None  # "0001-01-01T00:00:00Z" placeholders
 
 
 def _first_str(*values: object) -> str | None:
