@@ -75,14 +75,14 @@ UNLIKELY = re.compile(
     r"share|sharing|promo|outbrain|taboola|recommend|trending|most-?popular|byline|author-?bio|"
     r"signup|sign-up|paywall|print|toolbar|tags\b|topics|masthead|navbar|\bnav\b|jump|skip-?link|consent|"
     r"privacy|caption|credit|\bdate|dateline|timestamp|publish|author|read-?more|see-?also|more-?stories|"
-    r"also-?on|dont-?miss|recirc|teaser|sr-only|visually-?hidden|screen-?reader|hidden|image|photo|gallery|slideshow|carousel|video|player"
+    r"also-?on|dont-?miss|recirc|teaser|sr-only|visually-?hidden|screen-?reader|(?:^|\s)(?:is-|u-)?hidden(?:\s|$)|image|photo|gallery|slideshow|carousel|video|player"
 )
 MAYBE = re.compile(r"\band\b|article|body|column|content|main|shadow|story|entry|post-?text|text")
 POSITIVE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|paragraph|prose"
 )
 NEGATIVE = re.compile(
-    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footnote|gdpr|"
+    r"-ad-|(?:^|\s)(?:is-|u-)?hidden(?:\s|$)|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footnote|gdpr|"
     r"masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|"
     r"shopping|tags|tool|widget|caption|credit|byline|newsletter|subscribe|social|recirc|teaser"
 )
@@ -92,11 +92,15 @@ BOILERPLATE_LINE = re.compile(
     r"related( content| articles| stories| posts)?|(you )?(may|might) also like|more:?|highlights|key points|"
     r"don'?t miss|recommended( for you)?|trending( now)?|most (read|popular)|read next|up next|"
     r"(jump|skip) (directly )?to (the )?(main )?content|about the author|get short url|"
-    r"(read|see|watch) more( here)?:?( .{0,150})?|(read|see) also:? .{0,150}|also on \S+ .{0,150}|"
-    r"source:? .{0,60}|copyright .{0,120}|© .{0,120}|all rights reserved\.?|"
-    r"(like|enjoyed?) this (story|article)\? .{0,80}|follow (us|\w+) on .{0,120}|click here .{0,120}|"
-    r"by [\w.'’-]+( [\w.'’-]+){0,3}( and [\w.'’-]+( [\w.'’-]+){0,3})?)[.!]?",
+    r"(read|see|watch) more( here| photos| videos)?[:.]?|(read|see|watch) more: .{0,150}|(read|see) also: .{0,150}|"
+    r"source: .{0,60}|copyright\s*(©|ⓒ|\(c\)|\d{4}).{0,120}|[©ⓒ] .{0,120}|all rights reserved\.?|"
+    r"(like|enjoyed?) this (story|article)\? .{0,80}|"
+    r"follow (us|[\w@]+) on .{0,40}(twitter|facebook|instagram|youtube|tiktok|linkedin|x)\b.{0,80}|"
+    r"click here .{0,120})[.!]?",
     re.I,
+)
+BYLINE = re.compile(  # "By Jane Smith", "BY JANE SMITH and Tom Wu", "By Reuters": capitalised names only
+    r"(?:By|BY|by):? (?:[A-Z][\w.'’-]*)(?: (?:[A-Z][\w.'’-]*|and|de|van|von|da|del|la|le|bin|al)){0,5}[.,]?"
 )
 DATE_WORDS = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|"
@@ -582,7 +586,7 @@ def is_boilerplate(block: str) -> bool:
     """A short block that is page furniture: "Advertisement", "Share", "READ MORE: ...", a date line, a byline."""
     if len(block) > 200:
         return False
-    if BOILERPLATE_LINE.fullmatch(block.strip()):
+    if BOILERPLATE_LINE.fullmatch(block.strip()) or BYLINE.fullmatch(block.strip()):
         return True
     if len(block) <= 80 and YEAR.search(block):  # "Updated 10:01 pm PST, Tuesday, November 19, 2019"
         return len(WORD.findall(DATE_WORDS.sub(" ", block))) <= 1

@@ -71,6 +71,11 @@ def test_hidden_elements_are_dropped():
     assert one(page(body)).text == f"{PROSE[0]}\n\n{PROSE[1]}"
 
 
+def test_responsive_hidden_classes_are_not_hidden():
+    body = f"<div class='col-md-8 hidden-xs'>{paras(*PROSE)}</div><div class='hidden'>Invisible text of the page template.</div>"
+    assert one(page(body)).text == "\n\n".join(PROSE)
+
+
 def test_headings_kept_in_order_and_h1_is_the_title():
     body = f"<article><h1>Floods in Alberton</h1>{paras(PROSE[0])}<h2>What happens next</h2>{paras(PROSE[1], PROSE[2])}</article>"
     rec = one(page(body))
@@ -105,7 +110,12 @@ def test_link_only_paragraphs_and_boilerplate_lines_are_dropped():
         ("Nov. 20, 2019, 9:28 AM UTC", True),
         ("Posted: Fri 6:45 PM, Feb 16, 2018 |", True),
         ("Copyright 2019 Hawaii News Now. All rights reserved.", True),
+        ("Copyright \u24d2 Entermedia.co.kr.", True),
+        ("Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.", True),
         ("10 p.m.", False),
+        ("By the numbers", False),
+        ("Also on Tuesday, the ministry said it would act.", False),
+        ("Source of the leak remains unknown.", False),
         ("By the end of 2019, prices had doubled.", False),
         ("Schools reopen on November 20, 2019.", False),
     ],
