@@ -12,7 +12,11 @@ Steps (all per batch, vectorised in polars except the phrase matcher's greedy pa
    boosted, primary names over alternate names), article context (a place in a
    country, or in a division, that the article names elsewhere wins) and the
    "Paris, Texas" pattern (the next name narrows the candidates);
-4. output conforming to `newsfacts.schema.LOCATIONS`.
+4. discourse pass (`_discourse`): the confident readings of the article's OTHER names support
+   candidates in the same country / division or within `NEAR_KM`, then one sense per discourse
+   (every mention of a name takes the name's best place); villages (< 5,000 people) and small
+   towns need such support;
+5. output conforming to `newsfacts.schema.LOCATIONS`.
 
 Pure: frames in, frame out; the gazetteer comes from `newsfacts.reference.gazetteer`.
 """
@@ -45,6 +49,7 @@ _PLACE_HEADS = (
     "Airport", "Port", "Harbour", "Harbor", "Square", "Street", "Road", "Avenue", "Bridge",
     "Mountains", "Hills", "River", "Lake", "Sea", "Island", "Islands", "Peninsula", "Metro",
     "Strait", "Gulf", "Coast", "Basin", "Delta", "Plateau", "Desert", "Area", "Governorate",
+    "Police", "Council", "Fire", "Department", "Court", "Hospital", "Station", "Stadium", "Government",
 )
 
 BIG_PLACE_POPULATION = 500_000
@@ -287,7 +292,8 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         ~pl.col("only_demonym")
         & ~pl.col("next_is_place").fill_null(False)
         & (
-            ((next_cap | prev_cap_name) & person_rules & ~pl.col("title_case"))
+            # (a name of two or more words, "Beverly Hills", is not a given name or surname)
+            ((next_cap | prev_cap_name) & person_rules & ~pl.col("title_case") & ~pl.col("name").str.contains(" "))
             | (prev_initial_name.fill_null(False) & ~pl.col("has_country"))
             | titled
         )
