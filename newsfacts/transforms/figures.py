@@ -87,14 +87,19 @@ _VAGUE = [
 ]
 _SEVERAL = {"several": (3, 9), "a few": (2, 9), "a couple of": (2, 3), "a handful of": (2, 5)}
 
+_CORE_NUMERALS = (
+    r"(?P<frac>(?<![\w/.,])\d{1,3}/\d{1,3}(?![\w/]))"
+    r"|(?P<digits>(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\w.,])\.\d+)"
+)
 _CORE = re.compile(
     r"(?P<vague>\b(?:" + "|".join(p for p, _, _ in _VAGUE) + r")\b)"
     r"|(?P<several>\b(?:several|a\s+few|a\s+couple\s+of)\s+(?:dozen|hundred|thousand|million|billion)\b)"
-    r"|(?P<frac>(?<![\w/.,])\d{1,3}/\d{1,3}(?![\w/]))"
-    r"|(?P<digits>(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\w.,])\.\d+)"
+    r"|" + _CORE_NUMERALS +
     r"|(?P<words>\b" + _WORDSEQ + r"\b)",
     re.IGNORECASE,
 )
+# `_CORE` at a digit (its other alternatives start with a letter): same groups, fewer branches
+_CORE_DIGITS = re.compile(_CORE_NUMERALS, re.IGNORECASE)
 _WORD_RE = re.compile(_WORDSEQ + r"$", re.IGNORECASE)
 # where a number-word phrase may start: found by Aho-Corasick over a batch (polars
 # `str.find_many`), or by this regex for a single text
@@ -223,6 +228,7 @@ _TIME_RIGHT = re.compile(
     r"|[:h]\d\d(?!\d)|\.\d\d\s?(?:[ap]\.?m\.?)\b"
 )
 _ORDINAL_RIGHT = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
+_ORDINAL_FIRST = frozenset("snrtSNRT")
 _DECADE_RIGHT = re.compile(r"'?s\b")
 _PHONE = re.compile(r"\(?\d{3}\)?[-.\s]\d{3}[-.\s]\d{4}")
 _QUALIFIERS = [
@@ -248,6 +254,166 @@ _NEG_LEFT = re.compile(r"(?:(?<=[\s(:,])|^)(?:-|−|–|minus[\s-]?)$", re.IGNOR
 _AGED_LEFT = re.compile(r"\b(?:aged|age of|ages of|age)\s+$", re.IGNORECASE)
 _NAME_AGE_LEFT = re.compile(r"[A-Z][a-z]+,\s$")
 _CAP_TOKEN_LEFT = re.compile(r"(?:^|(?<=[\s(\"'“]))([A-Za-z][\w&'’./-]*)(?:\s+of)?\s+$")
+
+
+# Cheap necessary conditions in front of the end-anchored left-context searches above:
+# Python's `re` tries every start position of an end-anchored `search`, which costs
+# several microseconds per 40-character window, while almost no window ends with a
+# qualifier, a currency or a month. Each test only rules out windows the regex cannot
+# match (right-strip what the pattern's tail may consume, then `endswith` on the words
+# the pattern can end with), so results are the same, only faster.
+_QUAL_TAILS = (  # last four characters of the qualifier phrases
+    "east", "than", "of", "over", "bove", "ding", "most", "nder", "elow", "sub", "to", "as",
+    "bout", "ound", "ghly", "tely", "rox.", "arly", "most", "some", "ated", "irca", "c.", "~", "≈",
+    "mate", "less",
+)
+_QUAL_PHRASES = tuple(
+    alt.replace(r"\s+", " ").replace("\\.", ".") for pattern, _ in _QUALIFIERS for alt in pattern.split("|")
+)
+_MONTH_TAILS = tuple(
+    "January February March April May June July August September October November December "
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()
+)
+
+
+def _strip_ws_dash(left: str) -> str:
+    t = left.rstrip()
+    while t.endswith("-"):
+        t = t.rstrip("-").rstrip()
+    return t
+
+
+def _qual_search(left: str) -> re.Match | None:
+    t = _strip_ws_dash(left)
+    if not t[-4:].lower().endswith(_QUAL_TAILS):
+        return None
+    if not " ".join(t.lower().split()).endswith(_QUAL_PHRASES):
+        return None
+    # a qualifier has at most three words: the match starts within the last three tokens
+    parts = t.rsplit(None, 3)
+    return _QUAL_RE.search(left, len(parts[0]) if len(parts) == 4 else 0)
+
+
+def _range_left_search(left: str) -> re.Match | None:
+    if not left[-1:].isspace() or not left.rstrip()[-8:].lower().endswith(("between", "from")):
+        return None
+    return _RANGE_LEFT.search(left)
+
+
+def _neg_left_search(left: str) -> re.Match | None:
+    if not left.rstrip()[-6:].lower().endswith(("-", "−", "–", "minus")):
+        return None
+    return _NEG_LEFT.search(left)
+
+
+def _aged_left_search(left: str) -> re.Match | None:
+    if not left[-1:].isspace() or not left.rstrip()[-5:].lower().endswith(("aged", "of", "age")):
+        return None
+    return _AGED_LEFT.search(left)
+
+
+def _month_left_search(left: str) -> re.Match | None:
+    if not left[-1:].isspace():
+        return None
+    t = left.rstrip().rstrip(",")
+    if not t.rstrip(".").endswith(_MONTH_TAILS):
+        return None
+    return _MONTH_LEFT.search(left)
+
+
+# Same idea on the right: a `match` at `pos` only when the next character (or the one
+# after a single space) can start the pattern.
+_TIME_FIRST = frozenset("apAPGUECMBho")
+_TIME_FIRST0 = _TIME_FIRST | frozenset(":h.")
+_MONTH_FIRST = frozenset("JFMASONDo")
+_UPPER_AZ = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_RANGE_FIRST = frozenset("-–—‐tau")
+_SCALE_WORD_FIRST = frozenset("htmbHTMB")
+_SCALE_ABBR_FIRST = frozenset("bmtkKMB")
+_SCALE_SPACED_FIRST = frozenset("bmtMB")
+
+
+def _next_nonspace(text: str, pos: int) -> str:
+    """First non-whitespace character at or after `pos` ('' at the end)."""
+    t = text[pos:pos + 40].lstrip()
+    if not t:
+        t = text[pos:].lstrip()
+    return t[:1]
+
+
+def _time_right(text: str, pos: int) -> re.Match | None:
+    c = text[pos:pos + 1]
+    if c in _TIME_FIRST0 or (c.isspace() and text[pos + 1:pos + 2] in _TIME_FIRST):
+        return _TIME_RIGHT.match(text, pos)
+    return None
+
+
+def _month_right(text: str, pos: int) -> re.Match | None:
+    c = text[pos:pos + 1]
+    if c in ("s", "n", "r", "t", ",") or (c.isspace() and _next_nonspace(text, pos) in _MONTH_FIRST):
+        return _MONTH_RIGHT.match(text, pos)
+    return None
+
+
+def _sci_right(text: str, pos: int) -> re.Match | None:
+    c = text[pos:pos + 1]
+    if c in ("x", "×") or (c.isspace() and text[pos + 1:pos + 2] in ("x", "×")):
+        return _SCI.match(text, pos)
+    return None
+
+
+def _out_of_right(text: str, pos: int) -> re.Match | None:
+    if text[pos:pos + 1].isspace() and _next_nonspace(text, pos) in ("o", "i"):
+        return _OUT_OF.match(text, pos)
+    return None
+
+
+def _spaced_cap(text: str, pos: int) -> bool:
+    """Could `\s+[A-Z]` match at `pos`?"""
+    return text[pos:pos + 1].isspace() and _next_nonspace(text, pos) in _UPPER_AZ
+
+
+def _digit_run_end(text: str, s: int, raw: str) -> int:
+    """End of the plain digit run starting at `s` (`raw`: the digits core text)."""
+    if raw.isascii():
+        return s + len(raw) - len(raw.lstrip("0123456789"))
+    for i, ch in enumerate(raw):
+        if not ch.isdecimal():
+            return s + i
+    return s + len(raw)
+
+
+def _date_or_phone(text: str, s: int, run_end: int) -> re.Match | None:
+    c = text[run_end:run_end + 1]
+    if c in ("-", "/", "."):
+        return _ISO_DATE.match(text, s) or _PHONE.match(text, s - (text[s - 1:s] == "("))
+    if run_end - s == 3 and (c == ")" or c.isspace()):
+        return _PHONE.match(text, s - (text[s - 1:s] == "("))
+    return None
+
+
+def _phone_at(text: str, s: int, run_end: int) -> re.Match | None:
+    if run_end - s == 3:
+        c = text[run_end:run_end + 1]
+        if c in ("-", ".", ")") or c.isspace():
+            return _PHONE.match(text, s)
+    return None
+
+
+def _has_upper(s: str) -> bool:
+    return s != s.lower()
+
+
+def _cap_token_left_search(left: str) -> re.Match | None:
+    """`_CAP_TOKEN_LEFT` when its token may hold a capital (callers ignore lower-case tokens)."""
+    if not left[-1:].isspace():
+        return None
+    parts = left.split()
+    if not parts:
+        return None
+    if not _has_upper(parts[-1]) and not (parts[-1] == "of" and len(parts) > 1 and _has_upper(parts[-2])):
+        return None
+    return _CAP_TOKEN_LEFT.search(left)
 _ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d(?:[T ][\d:.]+Z?)?|\d{1,2}/\d{1,2}/\d{2,4}\b|\d{1,2}\.\d{1,2}\.\d{4}\b")
 _SCI = re.compile(r"\s?[×x]\s?10\s?(?:\^|−|-)?\s?\d*")
 _OUT_OF = re.compile(r"\s+(?:out\s+of|in)\s+(?:every\s+)?")
@@ -323,7 +489,7 @@ _RATE = re.compile(
 _WS_BEFORE_CORE = re.compile(r"\s+$")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Num:
     start: int
     end: int
@@ -348,6 +514,12 @@ class _Lexicon:
     context_re: re.Pattern | None
     context: dict[str, str]
     prefix_at: re.Pattern | None
+    # gates (see `_qual_search`): what a prefix unit ends with / starts with, what a suffix unit
+    # starts with (case-insensitive ones lower-cased; None when a non-ASCII start makes it moot)
+    prefix_ends: tuple[str, ...] = ()
+    prefix_first: frozenset = frozenset()
+    suffix_first_cs: frozenset = frozenset()
+    suffix_first_ci: frozenset | None = None
 
 
 _DEFAULT_ROWS = (
@@ -424,7 +596,14 @@ def _compile(rows: tuple[tuple, ...]) -> _Lexicon:
     # context terms are matched on lower-cased text
     ctx_re = re.compile(r"\b(" + _alt(list(context)) + r")\b") if context else None
     prefix_at = re.compile("(" + _alt(list(prefix_units)) + r")\s?") if prefix_units else None
-    return _Lexicon(prefix_re, prefix_units, cs_re, ci_re, suffix_cs, suffix_ci, objects, ctx_re, context, prefix_at)
+    ci_first = {t[0].lower() for t in suffix_ci}
+    return _Lexicon(
+        prefix_re, prefix_units, cs_re, ci_re, suffix_cs, suffix_ci, objects, ctx_re, context, prefix_at,
+        prefix_ends=tuple(prefix_units),
+        prefix_first=frozenset(t[0] for t in prefix_units),
+        suffix_first_cs=frozenset(t[0] for t in suffix_cs),
+        suffix_first_ci=frozenset(ci_first) if all(c.isascii() for c in ci_first) else None,
+    )
 
 
 _WORD_CAND_RE = re.compile(r"\b" + _alt(_WORD_CANDIDATES), re.IGNORECASE)
@@ -477,7 +656,7 @@ class _Scanner:
             return _Num(s, e, v, v, v, "frac", raw=raw)
         if g == "digits":
             v = _digits_value(raw)
-            am = _AND_A_HALF.match(text, e)
+            am = _AND_A_HALF.match(text, e) if _next_nonspace(text, e) in ("a", "A") else None
             if am and v < 1000 and "." not in raw:
                 v += 0.5
                 e = am.end()
@@ -523,6 +702,15 @@ class _Scanner:
 
     def _scale(self, text: str, num: _Num) -> None:
         rest = text[num.end:num.end + 14]
+        c = rest[:1]
+        if c not in _SCALE_ABBR_FIRST:
+            if not (c.isspace() or c == "-"):
+                return
+            t = rest.lstrip()
+            if t[:1] == "-":
+                t = t[1:].lstrip()
+            if t[:1] not in _SCALE_WORD_FIRST and rest[1:2] not in _SCALE_SPACED_FIRST:
+                return
         m = _SCALE_WORD_RE.match(rest)
         if m:
             f = _SCALE_WORDS[m.group(1).lower()]
@@ -568,6 +756,8 @@ class _Scanner:
 
     # ---- ranges
     def _range(self, text, num, pos, pre_unit, first_unit, range_word, left, money):
+        if _next_nonspace(text, pos) not in _RANGE_FIRST:
+            return None
         rng = _RANGE_MID.match(text, pos)
         if not rng:
             return None
@@ -590,7 +780,7 @@ class _Scanner:
         p2 = rng.end()
         pre2 = None
         if self.lex.prefix_at is not None:
-            pm = self.lex.prefix_at.match(text, p2)
+            pm = self.lex.prefix_at.match(text, p2) if text[p2:p2 + 1] in self.lex.prefix_first else None
             if pm:
                 pre2 = self.lex.prefix_units[pm.group(1)]
                 p2 = pm.end()
@@ -633,6 +823,8 @@ class _Scanner:
         if self.lex.prefix_re is None:
             return start, None
         left = text[max(0, start - 12):start]
+        if not left.rstrip().endswith(self.lex.prefix_ends):
+            return start, None
         m = self.lex.prefix_re.search(left)
         if not m:
             return start, None
@@ -640,6 +832,16 @@ class _Scanner:
 
     def _suffix_unit(self, text: str, pos: int) -> tuple[int, tuple[str, str] | None, str]:
         best_end, best, term = pos, None, ""
+        lex = self.lex
+        c = text[pos:pos + 1]
+        c2 = text[pos + 1:pos + 2] if (c == "-" or c.isspace()) else ""
+        if (
+            c not in lex.suffix_first_cs and c2 not in lex.suffix_first_cs
+            and lex.suffix_first_ci is not None
+            and (c.isascii() and c.lower() not in lex.suffix_first_ci)
+            and (c2.isascii() and c2.lower() not in lex.suffix_first_ci)
+        ):
+            return best_end, best, term
         if self.lex.suffix_cs is not None:
             m = self.lex.suffix_cs.match(text, pos)
             if m:
@@ -695,9 +897,9 @@ class _Scanner:
         if cut >= 0:
             lo = lo + cut + 1
         right = text[e:hi]
-        cuts = [i for i in (right.find(". "), right.find("\n"), right.find("! "), right.find("? ")) if i >= 0]
-        if cuts:
-            hi = e + min(cuts)
+        for i in (right.find(". "), right.find("\n"), right.find("! "), right.find("? ")):
+            if 0 <= i < hi - e:
+                hi = e + i
         best, best_d = None, 10**9
         lower = cache.get("lower")
         if lower is None:
@@ -714,7 +916,7 @@ class _Scanner:
                 gap = text[e:m.start()]
             if d < 0:
                 continue
-            if "," in gap or ";" in gap or any(ch.isdigit() for ch in gap):
+            if "," in gap or ";" in gap or any(map(str.isdigit, gap)):
                 d += 60
             elif _CLAUSE_GAP.search(gap):
                 d += 20
@@ -730,31 +932,32 @@ class _Scanner:
         s = num.start
         raw_core = text[num.start:num.end]
         if num.kind == "digits":
-            dm = _ISO_DATE.match(text, s) or _PHONE.match(text, s - (text[s - 1:s] == "("))
+            run_end = _digit_run_end(text, s, m.group(0))
+            dm = _date_or_phone(text, s, run_end)
             if dm:
                 return None, dm.end()
-            sm = _SCI.match(text, num.end)
+            sm = _sci_right(text, num.end)
             if sm and sm.end() > num.end + 3:
                 return None, sm.end()
             if text[s - 1:s] + text[num.end:num.end + 1] in ("()", "[]"):
                 return None, num.end  # list markers and footnotes: "(4)", "[1]"
-            if _TIME_RIGHT.match(text, num.end):
+            if _time_right(text, num.end):
                 return None, num.end
         elif num.kind == "frac":
-            if _MONTH_LEFT.search(text[max(0, s - 12):s]) or _MONTH_RIGHT.match(text, num.end):
+            if _month_left_search(text[max(0, s - 12):s]) or _month_right(text, num.end):
                 return None, num.end
         elif num.kind == "words":
             if text[s - 1:s] == "-" and text[s - 2:s - 1].isalpha():
                 return None, num.end
             if raw_core[:1].isupper():
-                if _NEXT_TWO_CAPS.match(text, num.end):
+                if _spaced_cap(text, num.end) and _NEXT_TWO_CAPS.match(text, num.end):
                     return None, num.end  # title case: "Three Men Punished For ..."
-                cm = _CAP_TOKEN_LEFT.search(text[max(0, s - 30):s])
+                cm = _cap_token_left_search(text[max(0, s - 30):s])
                 if cm and cm.group(1)[:1].isupper() and cm.group(1).lower() not in _ALLOWED_CAPS:
                     return None, num.end
         # "one out of three", "1 in 5"
         if num.kind in ("digits", "words") and not num.scaled:
-            om = _OUT_OF.match(text, num.end)
+            om = _out_of_right(text, num.end)
             if om:
                 m3 = _CORE.match(text, om.end())
                 if m3 and m3.lastgroup in ("digits", "words"):
@@ -767,13 +970,13 @@ class _Scanner:
         span_start, pre_unit = self._prefix_unit(text, s)
         negative = False
         if pre_unit is None and num.kind == "digits":
-            nm = _NEG_LEFT.search(text[max(0, s - 7):s])
+            nm = _neg_left_search(text[max(0, s - 7):s])
             if nm:
                 negative = True
                 span_start = s - (len(text[max(0, s - 7):s]) - nm.start())
         left = text[max(0, span_start - 40):span_start]
         qualifier = None
-        qm = _QUAL_RE.search(left)
+        qm = _qual_search(left)
         if qm:
             for i, (_, q) in enumerate(_QUALIFIERS):
                 if qm.group(f"q{i}"):
@@ -790,7 +993,7 @@ class _Scanner:
                     span_start += 1
         range_word = None
         if qualifier is None:
-            rm = _RANGE_LEFT.search(left)
+            rm = _range_left_search(left)
             if rm:
                 range_word = rm.group("w").lower()
 
@@ -832,7 +1035,7 @@ class _Scanner:
                 if unit_end <= e and first_unit is not None:
                     unit_end, unit, shared_unit = e, first_unit, True
             if range_word:
-                rm = _RANGE_LEFT.search(left)
+                rm = _range_left_search(left)
                 span_start -= len(left) - rm.start()
             if pre2 and pre_unit is None:
                 pre_unit = pre2
@@ -855,7 +1058,7 @@ class _Scanner:
             final_unit = pre_unit  # "$52 a barrel" handled by rate below; "$10 per gram"
         if unit is not None and unit[1] == "AGE":
             age = True
-        if final_unit is None and _AGED_LEFT.search(text[max(0, span_start - 12):span_start]) and num.kind != "vague":
+        if final_unit is None and _aged_left_search(text[max(0, span_start - 12):span_start]) and num.kind != "vague":
             final_unit = ("year", "AGE")
             age = True
         if (
@@ -895,32 +1098,34 @@ class _Scanner:
             if nxt[:1].isalpha() and not is_range:
                 # 3rd, 5G, 4x4, 1990s, 10am
                 return None, num.end
-            if _TIME_RIGHT.match(text, num.end):
+            if _time_right(text, num.end):
                 return None, num.end
-            if _MONTH_LEFT.search(text[max(0, s - 12):s]) or _MONTH_RIGHT.match(text, num.end):
+            if _month_left_search(text[max(0, s - 12):s]) or _month_right(text, num.end):
                 return None, e
         if num.kind == "digits" and final_unit is None and not qualifier:
-            if _PHONE.match(text, s):
+            if _phone_at(text, s, run_end):
                 return None, e
-        if num.kind == "digits" and _ORDINAL_RIGHT.match(text, num.end):
+        if num.kind == "digits" and text[num.end:num.end + 1] in _ORDINAL_FIRST and _ORDINAL_RIGHT.match(text, num.end):
             return None, num.end
         strong = False
-        if final_unit is None and _STRONG.match(text, e):
+        hyphen = text[e:e + 1] == "-"
+        if final_unit is None and hyphen and _STRONG.match(text, e):
             strong = True  # "a 10,000-strong crowd"
             e = _STRONG.match(text, e).end()
-        elif final_unit is None and _HYPHEN_WORD.match(text, e) and not is_range:
+        elif final_unit is None and hyphen and _HYPHEN_WORD.match(text, e) and not is_range:
             # compound adjectives: "four-door", "5-star", "one-time"
             return None, e
         # --- name-like contexts: "iPhone 11", "Game 2", "Group of 20", "3 Men Punished"
         if num.kind == "digits" and final_unit is None and qualifier is None:
-            cm = _CAP_TOKEN_LEFT.search(text[max(0, span_start - 30):span_start])
+            cm = _cap_token_left_search(text[max(0, span_start - 30):span_start])
             if cm:
                 tok = cm.group(1)
                 if (tok[:1].isupper() or any(ch.isupper() for ch in tok[1:])) and tok.lower() not in _ALLOWED_CAPS:
                     return None, e
-            if _NEXT_TWO_CAPS.match(text, e) and not is_range:
+            cap_next = _spaced_cap(text, e)
+            if cap_next and _NEXT_TWO_CAPS.match(text, e) and not is_range:
                 return None, e
-            nc = _NEXT_CAP.match(text, e)
+            nc = _NEXT_CAP.match(text, e) if cap_next else None
             if (
                 nc and not is_range and not nc.group(1).endswith("s") and num.value >= 100
                 and num.value == int(num.value) and int(num.value) % 10 != 0 and "," not in raw_core
@@ -954,6 +1159,7 @@ class _Scanner:
             num.kind == "digits"
             and final_unit is None
             and not num.scaled
+            and len(raw_core) == 4
             and _YEAR.fullmatch(raw_core)
             and not is_range
         ):
@@ -997,52 +1203,69 @@ class _Scanner:
         return self._emit(text, span_start, e, value, low, high, qualifier, unit_str, obj, category), e
 
     @staticmethod
-    def _emit(text, start, end, value, low, high, qualifier, unit, obj, category) -> dict:
+    def _emit(text, start, end, value, low, high, qualifier, unit, obj, category) -> tuple:
+        """One figure as a tuple in `_FIELDS` order."""
         while end > start and text[end - 1].isspace():
             end -= 1
-        return {
-            "start_char": start,
-            "end_char": end,
-            "mention_text": text[start:end],
-            "value": float(value),
-            "value_low": None if low is None else float(low),
-            "value_high": None if high is None else float(high),
-            "qualifier": qualifier,
-            "unit": unit,
-            "object": obj,
-            "category": category,
-        }
+        return (
+            start,
+            end,
+            text[start:end],
+            float(value),
+            None if low is None else float(low),
+            None if high is None else float(high),
+            qualifier,
+            unit,
+            obj,
+            category,
+        )
 
-    def scan(self, text: str, word_offsets: list[int] | None = None) -> list[dict]:
-        """Figures of `text`. `word_offsets`: byte offsets of number-word candidates found
-        by Aho-Corasick (`_WORD_CANDIDATES`) for a whole batch; None scans them here."""
-        out: list[dict] = []
+    def scan(
+        self, text: str, word_offsets: list[int] | None = None, digit_offsets: list[int] | None = None
+    ) -> list[tuple]:
+        """Figures of `text` as tuples (`_FIELDS`). `word_offsets`: offsets of number-word candidates found by
+        Aho-Corasick (`_WORD_CANDIDATES`) for a whole batch; `digit_offsets`: starts of digit
+        runs, likewise (both character offsets); None scans them here."""
+        out: list[tuple] = []
         cache: dict = {}
         if word_offsets is None:
             words = [m.start() for m in _WORD_CAND_RE.finditer(text)]
-        elif text.isascii():
-            words = word_offsets
         else:
-            words = _bytes_to_chars(text, word_offsets)
-        cands = [m.start() for m in _DIGIT_RUN.finditer(text)]
+            words = word_offsets
+        if digit_offsets is None:
+            cands = [m.start() for m in _DIGIT_RUN.finditer(text)]
+        else:
+            cands = digit_offsets
         if words:
             starts = []
             for p in words:
-                lm = _WORD_LEAD.search(text, max(0, p - 14), p)
-                starts.append(lm.start() if lm else p)
+                if p and _is_word_char(text[p - 1]):
+                    continue  # inside a word ("often", "someone"): `_CORE` needs a boundary
+                w = text[max(0, p - 14):p]
+                if w[-1:].isspace() and w.rstrip()[-7:].lower().endswith(("a", "an", "several", "few", "of")):
+                    lm = _WORD_LEAD.search(text, max(0, p - 14), p)
+                    starts.append(lm.start() if lm else p)
+                else:
+                    starts.append(p)
             cands = sorted(set(cands).union(starts))
         pos = 0
+        core, core_digits = _CORE.match, _CORE_DIGITS.match
         for p in cands:
             if p < pos:
                 continue
-            m = _CORE.match(text, p)
+            m = core_digits(text, p) if "0" <= text[p] <= "9" else core(text, p)
             if m is None:
                 continue
             fig, nxt = self.figure(text, m, cache)
             if fig is not None:
                 out.append(fig)
-            pos = max(nxt, m.start() + 1)
+            pos = nxt if nxt > p else p + 1
         return out
+
+
+def _is_word_char(ch: str) -> bool:
+    """`re`'s \\w for one character."""
+    return ch.isalnum() or ch == "_"
 
 
 def _bytes_to_chars(text: str, offsets: list[int]) -> list[int]:
@@ -1059,26 +1282,45 @@ def _bytes_to_chars(text: str, offsets: list[int]) -> list[int]:
 def figures_in_text(text: str, lexicon: pl.DataFrame | None = None, one_of: bool = True) -> list[dict]:
     """Figures of one text as dicts (start_char, end_char, mention_text, value, value_low,
     value_high, qualifier, unit, object, category); for tests and notebooks."""
-    return _Scanner(_lexicon_cached(_lexicon_rows(lexicon)), one_of=one_of).scan(text or "")
+    scanner = _Scanner(_lexicon_cached(_lexicon_rows(lexicon)), one_of=one_of)
+    return [dict(zip(_FIELDS, f)) for f in scanner.scan(text or "")]
 
 
 _ROW_SCHEMA = pl.Schema({name: dtype for name, dtype in FIGURES.items() if name != "event_id"})
+_FIELDS = tuple(_ROW_SCHEMA.names()[2:])  # what `_Scanner._emit` returns, in order
+
+
+_ASCII_DIGITS = [str(d) for d in range(10)]
 
 
 def _batch(frame: pl.DataFrame, scanner: _Scanner) -> pl.DataFrame:
-    cols: dict[str, list] = {k: [] for k in _ROW_SCHEMA.names()}
+    rows: list[tuple] = []
     texts = frame["text"]
-    # number-word candidates for the whole batch at once (Aho-Corasick, byte offsets)
-    offsets = texts.str.find_many(_WORD_CANDIDATES, ascii_case_insensitive=True).to_list()
-    for article_id, text, offs in zip(frame["article_id"].to_list(), texts.to_list(), offsets):
+    # candidates for the whole batch at once (Aho-Corasick, byte offsets): number words, and
+    # the starts of ASCII digit runs; texts with other Unicode digits scan theirs with `re`
+    words = texts.str.find_many(_WORD_CANDIDATES, ascii_case_insensitive=True).to_list()
+    digit_runs = (
+        texts.str.find_many(_ASCII_DIGITS)
+        .list.eval(pl.element().filter(pl.element().diff().fill_null(2) != 1))
+        .to_list()
+    )
+    exotic = texts.str.contains(r"[\d&&[^0-9]]").to_list()
+    for article_id, text, w_offs, d_offs, other in zip(
+        frame["article_id"].to_list(), texts.to_list(), words, digit_runs, exotic
+    ):
         if not text:
             continue
-        for f in scanner.scan(text, offs or []):
-            cols["figure_id"].append(stable_id("fig_", article_id, f["start_char"], f["end_char"]))
-            cols["article_id"].append(article_id)
-            for k, v in f.items():
-                cols[k].append(v)
-    return pl.DataFrame(cols, schema=_ROW_SCHEMA)
+        w_offs = w_offs or []
+        d_offs = None if other else (d_offs or [])
+        if not text.isascii():
+            w_offs = _bytes_to_chars(text, w_offs)
+            if d_offs:
+                d_offs = _bytes_to_chars(text, d_offs)
+        for f in scanner.scan(text, w_offs, d_offs):
+            rows.append((stable_id("fig_", article_id, f[0], f[1]), article_id, *f))
+    if not rows:
+        return pl.DataFrame(schema=_ROW_SCHEMA)
+    return pl.DataFrame(dict(zip(_ROW_SCHEMA.names(), map(list, zip(*rows)))), schema=_ROW_SCHEMA)
 
 
 def extract_figures(articles: pl.LazyFrame, lexicon: pl.DataFrame | None = None) -> pl.LazyFrame:
