@@ -8,8 +8,11 @@ date, fatalities, negation and a confidence (the document's main event is the
 one with the highest). `link_figures_to_events(figures, events, sentences)`
 fills `figures.event_id`.
 
-Pure: frames in, frames out. Matching is a single compiled trie regex per
-lexicon, run over each batch's texts in Python (linear in the text length).
+Pure: frames in, frames out. Lexicon words (triggers, context words, actor nouns,
+negation / future cues) are found for the whole batch at once with polars'
+Aho-Corasick (`_scan_batch`, word boundaries checked in polars); the per-article
+logic then runs in Python on those offsets. Mentions are scored and pruned before
+the costlier actor / location / date attachment.
 """
 from __future__ import annotations
 
@@ -28,74 +31,68 @@ from newsfacts.transforms.sentences import sentence_spans
 # ---------------------------------------------------------------- regex helpers
 
 
-def _trie_regex(words: list[str]) -> str:
-    """A regex alternation for `words` built from a character trie (fast with many words;
-    the longest alternative at each branch is tried first)."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def build(node: dict) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in node.items() if ch != ""]
-        branches.sort(key=len, reverse=True)
-        if not branches:
-            return ""
-        if len(branches) == 1 and not ends:
-            return branches[0]
-        body = "(?:" + "|".join(branches) + ")"
-        return body + "?" if ends else body
-
-    return build(trie)
-
-
-_LEFT = r"(?<![\w-])"
-_RIGHT = r"(?![\w]|-\w)"
-
-
-def _phrase_regex(phrases: list[str], flags: int = re.IGNORECASE) -> re.Pattern | None:
-    words = sorted({p.lower() for p in phrases if p})
-    if not words:
-        return None
-    return re.compile(_LEFT + "(?:" + _trie_regex(words) + ")" + _RIGHT, flags)
-
-
-def _lower(text: str) -> str:
-    """`text` lower-cased character by character (same length, so offsets carry over)."""
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-
-
-def _context_index(rules: list[_Rule]) -> tuple[re.Pattern | None, dict[str, list[tuple[int, list[int]]]]]:
-    """A zero-width regex that reports, at each word start, the longest context word there
-    (lower-case text), and for each word the shorter context words it begins with (that also
-    end on a word boundary), each with the rules that list it."""
+def _context_index(rules: list[_Rule]) -> dict[str, list[int]]:
+    """Context word -> indices of the rules that list it."""
     rules_of: dict[str, list[int]] = defaultdict(list)
     for i, rule in enumerate(rules):
-        for w in rule.words:
+        for w in sorted(rule.words):
             rules_of[w].append(i)
-    if not rules_of:
-        return None, {}
-    words = sorted(rules_of)
-    table: dict[str, list[tuple[int, list[int]]]] = {}
-    for w in words:
-        entries = []
-        for k in range(1, len(w) + 1):
-            p = w[:k]
-            if p not in rules_of:
-                continue
-            nxt = w[k:k + 2]
-            if nxt and (re.match(r"\w", nxt[0]) or (nxt[0] == "-" and len(nxt) > 1 and re.match(r"\w", nxt[1]))):
-                continue  # not a whole word inside w
-            entries.append((k, rules_of[p]))
-        table[w] = entries
-    pattern = re.compile(_LEFT + "(?=((?:" + _trie_regex(words) + ")" + _RIGHT + "))")
-    return pattern, table
+    return dict(rules_of)
+
+
+def _scan_batch(texts: pl.Series, words: list[str], bounded: bool = True) -> list[list[tuple[int, int, str]]]:
+    """Every occurrence of the (lower-case) `words` in each text, overlapping ones included,
+    word-bounded (not preceded by a word character or hyphen, not followed by a word
+    character or a hyphenated continuation) unless `bounded` is False: per text a list of (start, end, word) in character offsets, sorted by start then
+    longest first. One Aho-Corasick pass over the whole batch (polars), ASCII case-insensitive."""
+    n = texts.len()
+    out: list[list[tuple[int, int, str]]] = [[] for _ in range(n)]
+    if not words or n == 0:
+        return out
+    opts = {"ascii_case_insensitive": True, "overlapping": True}
+    found = (
+        pl.DataFrame({"text": texts.fill_null("")})
+        .with_row_index("row")
+        .with_columns(
+            byte=pl.col("text").str.find_many(words, **opts),
+            word=pl.col("text").str.extract_many(words, **opts),
+            ascii=pl.col("text").str.len_bytes() == pl.col("text").str.len_chars(),
+        )
+        .filter(pl.col("byte").list.len() > 0)
+        .explode("byte", "word")
+        .with_columns(
+            start=pl.when(pl.col("ascii")).then(pl.col("byte").cast(pl.Int64)).otherwise(
+                pl.col("text").cast(pl.Binary).bin.head(pl.col("byte").cast(pl.Int64)).cast(pl.String)
+                .str.len_chars().cast(pl.Int64)
+            ),
+            word=pl.col("word").str.to_lowercase(),
+        )
+        .with_columns(end=pl.col("start") + pl.col("word").str.len_chars().cast(pl.Int64))
+        .filter(
+            (pl.col("start") == 0)
+            | ~pl.col("text").str.slice(pl.col("start") - 1, 1).str.contains(r"^[\w-]")
+            | (not bounded),
+            ~pl.col("text").str.slice(pl.col("end"), 2).str.contains(r"^(?:\w|-\w)") | (not bounded),
+        )
+        .select("row", "start", "end", "word")
+        .unique()
+        .sort("row", "start", pl.col("end"), descending=[False, False, True])
+    )
+    for r, a, b, w in zip(*(found[c].to_list() for c in ("row", "start", "end", "word"))):
+        out[r].append((a, b, w))
+    return out
+
+
+def _leftmost_longest(matches: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Non-overlapping matches, leftmost first, the longest at each start (what a regex
+    alternation with the longer alternatives first finds with finditer)."""
+    out: list[tuple[int, int, str]] = []
+    end = -1
+    for m in matches:
+        if m[0] >= end:
+            out.append(m)
+            end = m[1]
+    return out
 
 
 # ---------------------------------------------------------------- lexicon
@@ -115,7 +112,6 @@ class _Trigger:
 @dataclass(frozen=True)
 class _Rule:
     applies_to: frozenset[str]
-    pattern: re.Pattern
     scope: str
     event_type: str | None
     event_mode: str | None
@@ -127,17 +123,14 @@ class _Rule:
 
 @dataclass
 class _Lexicon:
-    matcher: re.Pattern | None  # case-sensitive, over lower-cased text (see _lower)
     by_form: dict[str, _Trigger]
     rules: list[_Rule] = field(default_factory=list)
-    actor_matcher: re.Pattern | None = None  # over lower-cased text
     actor_type: dict[str, str] = field(default_factory=dict)
     # (rule index, rule) per trigger class, highest priority first
     rules_by_class: dict[str, list[tuple[int, _Rule]]] = field(default_factory=dict)
-    # every context word at every word start: one zero-width scan per article
-    context_matcher: re.Pattern | None = None
-    # context word -> (word, rule indices) for it and each shorter context word it starts with
-    context_words: dict[str, list[tuple[int, list[int]]]] = field(default_factory=dict)
+    # context word -> indices (into `rules`) of the rules that list it
+    context_words: dict[str, list[int]] = field(default_factory=dict)
+    actor_words: list[str] = field(default_factory=list)
 
 
 _LEXICON_CACHE: dict[int, tuple[pl.DataFrame, pl.DataFrame | None, _Lexicon]] = {}
@@ -159,25 +152,24 @@ def _compile(lexicon: pl.DataFrame, actors: pl.DataFrame | None) -> _Lexicon:
             for form in r["forms"] or []:
                 by_form.setdefault(form.lower(), trig)
         elif r["kind"] == "context":
-            pat = _phrase_regex(r["forms"] or [])
-            if pat is not None:
+            words = frozenset(f.lower() for f in r["forms"] or [] if f)
+            if words:
                 rules.append(
                     _Rule(
-                        frozenset(r["applies_to"] or []), pat, r["scope"] or "sentence",
+                        frozenset(r["applies_to"] or []), r["scope"] or "sentence",
                         r["event_type"], r["event_mode"], r["acled_event_type"],
-                        r["acled_sub_event_type"], int(r["priority"] or 0),
-                        frozenset(f.lower() for f in r["forms"] or [] if f),
+                        r["acled_sub_event_type"], int(r["priority"] or 0), words,
                     )
                 )
     rules.sort(key=lambda x: -x.priority)
-    lex = _Lexicon(_phrase_regex(list(by_form), 0), by_form, rules)
+    lex = _Lexicon(by_form, rules)
     for i, rule in enumerate(rules):
         for cls in rule.applies_to:
             lex.rules_by_class.setdefault(cls, []).append((i, rule))
-    lex.context_matcher, lex.context_words = _context_index(rules)
+    lex.context_words = _context_index(rules)
     if actors is not None and actors.height:
         pats = actors["pattern"].to_list()
-        lex.actor_matcher = _phrase_regex(pats, 0)
+        lex.actor_words = sorted({p.lower() for p in pats if p})
         lex.actor_type = {p.lower(): t for p, t in zip(pats, actors["actor_type"].to_list())}
     if len(_LEXICON_CACHE) > 8:
         _LEXICON_CACHE.clear()
@@ -258,6 +250,30 @@ _DATE_RE = re.compile(
     r")",)
 
 
+# where a date expression may start: checked with _DATE_RE.match (several times faster
+# than letting _DATE_RE try every word)
+_DATE_ANCHOR = re.compile(
+    r"\b(?=\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|"
+    r"Saturday|Sunday|last|yesterday|today|tonight|this|overnight|earlier|past|previous|on (?:the )?previous|"
+    r"the day before)|(?:in|since|during|early|late|mid-?)\s+[A-Z12])"
+)
+
+
+def _date_matches(text: str, pos: int = 0, endpos: int | None = None) -> list[re.Match]:
+    """The matches of _DATE_RE.finditer(text) that start in [pos, endpos), found from anchor words."""
+    out: list[re.Match] = []
+    end = 0
+    for am in _DATE_ANCHOR.finditer(text, pos, len(text) if endpos is None else endpos):
+        p = am.start()
+        if p < end:
+            continue
+        m = _DATE_RE.match(text, p)
+        if m is not None:
+            out.append(m)
+            end = m.end()
+    return out
+
+
 def _month(name: str) -> int:
     return _MONTHS[name.lower().rstrip(".")]
 
@@ -331,6 +347,7 @@ _NP_STOP = {
     "More", "Up", "Over", "About", "Nearly", "Around", "By", "With", "From", "For", "To", "Of", "Since",
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Photo", "I",
 } | {m.capitalize() for m in _MONTHS} | {m.capitalize() + "." for m in _MONTHS}
+_NP_STOP_INITIALS = frozenset(w[0] for w in _NP_STOP)
 
 
 _TRAILING_POSSESSIVE = re.compile(r"(?:[’']s?|[.,])+$")
@@ -344,18 +361,24 @@ def _first_word(seg: str, a: int) -> str:
 
 def _np_candidates(
     text: str, s0: int, s1: int, lex: _Lexicon, places: list[tuple[int, int]] = (), headline: bool = False,
-    low: str | None = None,
+    actor_hits: list[tuple[int, int, str]] = (),
 ) -> list[tuple[int, int]]:
     """Actor-like spans in text[s0:s1]: place mentions, actor-dictionary matches (extended
     left over adjacent capitalised words / demonyms) and capitalised noun phrases (not in
     a Title Case headline, where capitals say nothing)."""
-    cands: list[tuple[int, int]] = [(a, b) for a, b in places if s0 <= a and b <= s1]
+    cands: list[tuple[int, int]] = []
+    for j in range(bisect.bisect_left(places, (s0,)), len(places)):  # places are sorted
+        a, b = places[j]
+        if a >= s1:
+            break
+        if b <= s1:
+            cands.append((a, b))
     seg = text[s0:s1]
     for m in ([] if headline else _CAP_NP.finditer(seg)):
         a, b = m.start(), m.end()
         words = m.group(0)
         # strip leading stop words and trailing possessive / punctuation
-        while True:
+        while words and words[0] in _NP_STOP_INITIALS:
             first = words.split(" ", 1)[0]
             if first in _NP_STOP or first.rstrip(".,") in _NP_STOP:
                 if " " not in words:
@@ -367,18 +390,20 @@ def _np_candidates(
             break
         if not words:
             continue
-        stripped = _TRAILING_POSSESSIVE.sub("", words)
-        cands.append((s0 + a, s0 + a + len(stripped)))
-    if lex.actor_matcher is not None:
-        lseg = (low if low is not None else _lower(text))[s0:s1]
-        for m in lex.actor_matcher.finditer(lseg):
-            a, b = m.start(), m.end()
-            pm = None if headline else _CAPS_BEFORE.search(seg, max(0, a - 120), a)
-            if pm:
-                a = pm.start(1)
-                while a < m.start() and _first_word(seg, a) in _NP_STOP:
-                    a += len(_first_word(seg, a)) + 1
-            cands.append((s0 + a, s0 + b))
+        n = len(_TRAILING_POSSESSIVE.sub("", words)) if words[-1] in ".,'’s" else len(words)
+        cands.append((s0 + a, s0 + a + n))
+    for j in range(bisect.bisect_left(actor_hits, (s0,)), len(actor_hits)):
+        a, b, _ = actor_hits[j]
+        if b > s1:
+            break
+        a, b = a - s0, b - s0
+        m_start = a
+        pm = None if headline else _CAPS_BEFORE.search(seg, max(0, a - 120), a)
+        if pm:
+            a = pm.start(1)
+            while a < m_start and _first_word(seg, a) in _NP_STOP:
+                a += len(_first_word(seg, a)) + 1
+        cands.append((s0 + a, s0 + b))
     # merge overlaps: keep the longest span among overlapping ones
     cands.sort(key=lambda x: (x[0], -(x[1] - x[0])))
     out: list[tuple[int, int]] = []
@@ -440,37 +465,29 @@ _SPECIFICITY = {
 }
 
 
-def _group(frame: pl.DataFrame, key: str = "article_id") -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = defaultdict(list)
-    for r in frame.iter_rows(named=True):
-        out[r[key]].append(r)
-    return out
-
-
-_TOKEN = re.compile(r"[A-Za-z][\w'’-]*")
+# a word (letter first): group 1 is its first letter when it is longer than three characters
+_TOKEN_FIRST = re.compile(r"([A-Za-z])[\w'’-]{3,}|[A-Za-z][\w'’-]*")
+_DROP_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _title_like(text: str, s0: int, s1: int) -> bool:
     """A headline in Title Case: most longer words capitalised."""
-    firsts = [w[0] for w in _TOKEN.findall(text, s0, s1) if len(w) > 3]
-    return bool(firsts) and sum(c.isupper() for c in firsts) >= 0.7 * len(firsts)
+    firsts = "".join(_TOKEN_FIRST.findall(text, s0, s1))
+    return bool(firsts) and len(firsts) - len(firsts.translate(_DROP_UPPER)) >= 0.7 * len(firsts)
 
 
-def _context_occurrences(low: str, lex: _Lexicon) -> dict[int, tuple[list[int], list[int]]]:
-    """rule index -> (starts, ends) of its context words in the (lower-cased) article, by start."""
+def _context_occurrences(hits: list[tuple[int, int, str]], lex: _Lexicon) -> dict[int, tuple[list[int], list[int]]]:
+    """rule index -> (starts, ends) of its context words in the article, by start
+    (`hits`: the article's context-word occurrences from _scan_batch)."""
     occ: dict[int, tuple[list[int], list[int]]] = {}
-    if lex.context_matcher is None:
-        return occ
     table = lex.context_words
-    for m in lex.context_matcher.finditer(low):
-        start = m.start()
-        for k, rule_ids in table[m.group(1)]:
-            for i in rule_ids:
-                pair = occ.get(i)
-                if pair is None:
-                    occ[i] = pair = ([], [])
-                pair[0].append(start)
-                pair[1].append(start + k)
+    for start, end, word in hits:
+        for i in table.get(word, ()):
+            pair = occ.get(i)
+            if pair is None:
+                occ[i] = pair = ([], [])
+            pair[0].append(start)
+            pair[1].append(end)
     return occ
 
 
@@ -533,11 +550,18 @@ def _refine(
     return ev
 
 
+# substrings without which _NEGATION_BEFORE / _FUTURE_BEFORE cannot match
 _NEG_HINTS = ("no", "n't", "n’t", "never", "without", "den", "refus", "fail", "rul")
 _FUTURE_HINTS = (
     "will", "would", "shall", "may", "might", "plan", "intend", "set to", "agree", "offer", "promis", "pledg",
     "commit", "ready", "willing", "prepar", "undert", "threat", "sworn", "swore", "vow", "plott",
 )
+_CUE_KIND: dict[str, list[str]] = defaultdict(list)
+for _w in _FUTURE_HINTS:
+    _CUE_KIND[_w].append("fut")
+for _w in _NEG_HINTS:
+    _CUE_KIND[_w].append("neg")
+_CUES = sorted(_CUE_KIND)
 
 
 def _article_locations(locs: list[dict]) -> tuple[list[dict], list[int], dict | None]:
@@ -596,21 +620,48 @@ class _Mention:
     strong: bool
 
 
+def _cue_within(cues: tuple[list[int], list[int]], lo: int, hi: int) -> bool:
+    """Whether a cue (starts, ends) lies wholly within [lo, hi)."""
+    starts, ends = cues
+    for j in range(bisect.bisect_left(starts, lo), len(starts)):
+        if starts[j] >= hi:
+            return False
+        if ends[j] <= hi:
+            return True
+    return False
+
+
+def _split_cues(hits: list[tuple[int, int, str]]) -> tuple[tuple[list[int], list[int]], tuple[list[int], list[int]]]:
+    """Future-cue and negation-cue (starts, ends) of an article's _CUES hits."""
+    fut: tuple[list[int], list[int]] = ([], [])
+    neg: tuple[list[int], list[int]] = ([], [])
+    for a, b, w in hits:
+        for kind in _CUE_KIND[w]:
+            pair = fut if kind == "fut" else neg
+            pair[0].append(a)
+            pair[1].append(b)
+    return fut, neg
+
+
 def _article_mentions(
-    text: str, low: str, spans: list[tuple[int, int]], starts: list[int], has_loc, lex: _Lexicon, title_of,
+    text: str, spans: list[tuple[int, int]], starts: list[int], has_loc, lex: _Lexicon, title_of,
+    trig_hits: list[tuple[int, int, str]], ctx_hits: list[tuple[int, int, str]],
+    cue_hits: list[tuple[int, int, str]],
 ) -> list[_Mention]:
-    """Phase 1: coded, scored trigger mentions of one article."""
+    """Phase 1: coded, scored trigger mentions of one article. Cue words (see _CUES) gate
+    the negation / future regexes, which only run when a cue is close before the trigger."""
+    fut_cues, neg_cues = _split_cues(cue_hits)
     out: list[_Mention] = []
-    occ = _context_occurrences(low, lex)
+    occ = _context_occurrences(ctx_hits, lex)
     last_in_sentence: dict[int, tuple[int, _Trigger]] = {}
     by_form = lex.by_form
     found = []
-    for m in lex.matcher.finditer(low):
-        trig = by_form.get(m.group(0))
+    for t0, t1, word in _leftmost_longest(trig_hits):
+        trig = by_form.get(word)
         # rows without an event_type are context-only triggers ("found" + weapons);
         # `block` rows are stop phrases that only shadow shorter matches
         if trig is not None and trig.trigger_class != "block":
-            found.append((m.start(), m.end(), trig))
+            found.append((t0, t1, trig))
     for k, (t0, t1, trig) in enumerate(found):
         if (
             trig.weight <= LIGHT_WEIGHT
@@ -637,8 +688,7 @@ def _article_mentions(
             continue
         lo = max(s0, t0 - 50)
         if ev["event_type"] not in {"REQUEST", "ACCUSE", "THREATEN", "REJECT"}:
-            window = low[lo:t0]
-            fut = _FUTURE_BEFORE.search(text, lo, t0) if any(h in window for h in _FUTURE_HINTS) else None
+            fut = _FUTURE_BEFORE.search(text, lo, t0) if _cue_within(fut_cues, lo, t0) else None
             if fut is not None:
                 conditional = _CONDITION_AFTER.search(text, t1, s1) is not None
                 if fut.group("agree"):
@@ -650,8 +700,7 @@ def _article_mentions(
                 ev = {"event_type": new_type, "event_mode": None,
                       "acled_event_type": None, "acled_sub_event_type": None}
         lo = max(s0, t0 - 60)
-        window = low[lo:t0]
-        negated = any(h in window for h in _NEG_HINTS) and bool(_NEGATION_BEFORE.search(text[lo:t0]))
+        negated = _cue_within(neg_cues, lo, t0) and bool(_NEGATION_BEFORE.search(text[lo:t0]))
         if negated and ev["event_type"] in _COOPERATIVE_TYPES:
             # "failed to reach agreement", "would not meet demands": a refusal
             ev = {"event_type": "REJECT", "event_mode": None,
@@ -698,19 +747,20 @@ def _extract_rows(
     sentence dropped (within SENTENCE_MARGIN of its best; negated and strong ones kept);
     (3) actor / recipient, location and date for the kept ones."""
     rows: list[dict] = []
-    if lex.matcher is None:
-        return rows
     ids = articles["article_id"].to_list()
     texts = articles["text"].to_list()
     pubs = _published_dates(articles["published_at"].to_list()) if "published_at" in articles.columns else [None] * len(ids)
-    for aid, text, pub in zip(ids, texts, pubs):
+    trig_hits = _scan_batch(articles["text"], list(lex.by_form))
+    ctx_hits = _scan_batch(articles["text"], list(lex.context_words))
+    actor_hits = [_leftmost_longest(h) for h in _scan_batch(articles["text"], lex.actor_words)]
+    cue_hits = _scan_batch(articles["text"], _CUES, bounded=False)
+    for n, (aid, text, pub) in enumerate(zip(ids, texts, pubs)):
         if not text:
             continue
         spans = sentences.get(aid) or sentence_spans(text)
         if not spans:
             continue
         starts = [s for s, _ in spans]
-        low = _lower(text)
         locs, loc_starts, main_loc = _article_locations(locations.get(aid, []))
         title_cache: dict[int, bool] = {}
 
@@ -723,7 +773,9 @@ def _extract_rows(
         def has_loc(si: int) -> bool:
             return main_loc is not None or _sentence_location(locs, loc_starts, *spans[si], spans[si][0]) is not None
 
-        mentions = _article_mentions(text, low, spans, starts, has_loc, lex, title_of)
+        mentions = _article_mentions(
+            text, spans, starts, has_loc, lex, title_of, trig_hits[n], ctx_hits[n], cue_hits[n]
+        )
         if not mentions:
             continue
         best: dict[int, float] = {}
@@ -731,12 +783,21 @@ def _extract_rows(
             if mt.conf > best.get(mt.si, -1e9):
                 best[mt.si] = mt.conf
         mentions = [mt for mt in mentions if mt.conf >= best[mt.si] - SENTENCE_MARGIN or mt.negated or mt.strong]
-        # every resolvable date expression of the article, once (start, (date, precision));
+        date_cache: dict[int, list[tuple[int, tuple[dt.date | None, str]]]] = {}
+
+        def dates_in(si: int) -> list[tuple[int, tuple[dt.date | None, str]]]:
+            """Resolvable date expressions of sentence si: (start, (date, precision))."""
+            hit = date_cache.get(si)
+            if hit is None:
+                hit = date_cache[si] = [
+                    (dm.start(), d) for dm in _date_matches(text, *spans[si])
+                    if (d := _resolve_date(dm, pub))[0] is not None
+                ]
+            return hit
+
         # document-level date: the first one in the first two sentences
-        dates = [(dm.start(), d) for dm in _DATE_RE.finditer(text) if (d := _resolve_date(dm, pub))[0] is not None]
-        date_starts = [p for p, _ in dates]
-        first_end = spans[min(1, len(spans) - 1)][1]
-        doc_date: tuple[dt.date | None, str] = dates[0][1] if dates and dates[0][0] < first_end else (None, "unknown")
+        lead = dates_in(0) or (dates_in(1) if len(spans) > 1 else [])
+        doc_date: tuple[dt.date | None, str] = lead[0][1] if lead else (None, "unknown")
         place_spans = [(r["start_char"], r["end_char"]) for r in locs]
         cand_cache: dict[int, list[tuple[int, int]]] = {}
         for mt in mentions:
@@ -744,7 +805,7 @@ def _extract_rows(
             s0, s1 = spans[si]
             cands = cand_cache.get(si)
             if cands is None:
-                cands = cand_cache[si] = _np_candidates(text, s0, s1, lex, place_spans, title_of(si), low)
+                cands = cand_cache[si] = _np_candidates(text, s0, s1, lex, place_spans, title_of(si), actor_hits[n])
             before_c = [c for c in cands if c[1] <= t0]
             after_c = [c for c in cands if c[0] >= t1]
             actor = before_c[-1] if before_c else None
@@ -756,10 +817,10 @@ def _extract_rows(
             # date: nearest date expression in the sentence, else the document's
             date, precision = None, "unknown"
             bestd = None
-            for j in range(bisect.bisect_left(date_starts, s0), bisect.bisect_left(date_starts, s1)):
-                dist = abs(dates[j][0] - t0)
+            for start, resolved in dates_in(si):
+                dist = abs(start - t0)
                 if bestd is None or dist < bestd:
-                    bestd, (date, precision) = dist, dates[j][1]
+                    bestd, (date, precision) = dist, resolved
             if date is None:
                 date, precision = doc_date
             rows.append(
@@ -789,33 +850,45 @@ def _extract_rows(
     return rows
 
 
+_COMPATIBLE_TYPES = [f"{cat}|{t}" for cat, types in _FIGURE_EVENT_TYPES.items() for t in types or ()]
+_COMPATIBLE_SUBS = [f"{cat}|{sub}" for cat, subs in _FIGURE_ACLED_SUBS.items() for sub in subs]
+
+
 def _link(figures: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
-    """figure_id -> event_id: same sentence, compatible category, nearest trigger."""
+    """figure_id -> event_id: same sentence, compatible category, nearest trigger (a
+    negated event only when nothing else fits; ties: the earlier event row)."""
+    schema = {"figure_id": pl.String, "event_id": pl.String}
     if figures.height == 0 or events.height == 0:
-        return pl.DataFrame(schema={"figure_id": pl.String, "event_id": pl.String})
-    by_article = _group(events.select(
+        return pl.DataFrame(schema=schema)
+    f = figures.select(
+        "figure_id", "article_id", "start_char", "end_char", cat=pl.col("category").str.to_uppercase()
+    ).filter(pl.col("start_char").is_not_null())
+    e = events.select(
         "article_id", "event_id", "trigger_start", "trigger_end", "sentence_start", "sentence_end",
         "event_type", "acled_sub_event_type", "negated",
-    ))
-    fid, eid = [], []
-    for f in figures.select("figure_id", "article_id", "start_char", "end_char", "category").iter_rows(named=True):
-        best, best_d = None, None
-        for e in by_article.get(f["article_id"], ()):
-            if f["start_char"] is None or not (e["sentence_start"] <= f["start_char"] < e["sentence_end"]):
-                continue
-            if not _compatible(f["category"], e["event_type"], e["acled_sub_event_type"]):
-                continue
-            d = (
-                e["trigger_start"] - f["end_char"] if e["trigger_start"] >= f["end_char"]
-                else f["start_char"] - e["trigger_end"] if f["start_char"] >= e["trigger_end"] else 0
-            )
-            d = max(0, d) + (1000 if e["negated"] else 0)
-            if best_d is None or d < best_d:
-                best, best_d = e["event_id"], d
-        if best is not None:
-            fid.append(f["figure_id"])
-            eid.append(best)
-    return pl.DataFrame({"figure_id": fid, "event_id": eid}, schema={"figure_id": pl.String, "event_id": pl.String})
+    ).with_row_index("_order")
+    gap = (
+        pl.when(pl.col("trigger_start") >= pl.col("end_char")).then(pl.col("trigger_start") - pl.col("end_char"))
+        .when(pl.col("start_char") >= pl.col("trigger_end")).then(pl.col("start_char") - pl.col("trigger_end"))
+        .otherwise(0)
+        .clip(lower_bound=0)
+    )
+    return (
+        f.join(e, on="article_id", how="inner")
+        .filter(
+            pl.col("sentence_start") <= pl.col("start_char"),
+            pl.col("start_char") < pl.col("sentence_end"),
+            (
+                pl.concat_str("cat", "event_type", separator="|").is_in(_COMPATIBLE_TYPES)
+                | pl.concat_str("cat", "acled_sub_event_type", separator="|").is_in(_COMPATIBLE_SUBS)
+            ).fill_null(False),
+        )
+        .with_columns(_d=gap + 1000 * pl.col("negated").fill_null(False).cast(pl.Int64))
+        .sort("figure_id", "_d", "_order")
+        .unique("figure_id", keep="first", maintain_order=True)
+        .select("figure_id", "event_id")
+        .cast(schema)
+    )
 
 
 def link_figures_to_events(
@@ -851,7 +924,10 @@ def extract_events(
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for a, s, e in zip(sent["article_id"].to_list(), sent["sentence_start"].to_list(), sent["sentence_end"].to_list()):
         spans[a].append((s, e))
-    locs = _group(locations.lazy().collect())
+    loc_frame = locations.lazy().collect()
+    locs: dict[str, list[dict]] = defaultdict(list)
+    for r in loc_frame.to_dicts():
+        locs[r["article_id"]].append(r)
     rows = _extract_rows(art, spans, locs, lex)
     events = pl.DataFrame(rows, schema=EVENTS) if rows else pl.DataFrame(schema=EVENTS)
     if events.height == 0:
