@@ -36,6 +36,10 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # readers imports this module, so the record types are imported lazily at run time
+    from newsfacts.sources.readers import RawRecord, Reject
 
 MAX_DEPTH = 250  # deeper elements are attached to their depth-250 ancestor (keeps recursion bounded)
 
@@ -800,7 +804,7 @@ def _first_h1(root: _Node) -> str | None:
     return None
 
 
-def parse_html(raw: bytes, source: str, *, max_chars: int, url: str | None) -> Iterator:
+def parse_html(raw: bytes, source: str, *, max_chars: int, url: str | None) -> Iterator[RawRecord | Reject]:
     """One `RawRecord` with the page's article body and metadata, or one `Reject`."""
     from newsfacts.sources.readers import RawRecord, Reject
 
