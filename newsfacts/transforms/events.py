@@ -185,7 +185,14 @@ _NEGATION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _COMPLEMENT_BEFORE = re.compile(r"\b(?:to|that|for|of|on|plan(?:s|ned)? to)\s+(?:\w+[\s,]+){0,4}$", re.IGNORECASE)
-_INTENT_TYPES = {"AGREE", "REQUEST", "THREATEN", "REJECT"}
+_INTENT_TYPES = {"AGREE", "REQUEST", "THREATEN", "REJECT", "ACCUSE"}
+# A trigger in a temporal / causal adjunct ("after bloody clashes", "since the peace accord",
+# "in protest of last week's arrest") names a background event, not the reported one.
+_BACKGROUND_BEFORE = re.compile(
+    r"\b(?:after|since|following|amid|amidst|during|despite|in the wake of|in retaliation for|"
+    r"in response to|in protest (?:of|at|against)|in connection with)\s+(?:[\w'’-]+,?\s+){0,4}$",
+    re.IGNORECASE,
+)
 # An action announced for the future is coded as the announcement (PLOVER): a promise or
 # offer of cooperation is AGREE, an announced or conditional act of conflict THREATEN.
 _FUTURE_BEFORE = re.compile(
@@ -215,6 +222,7 @@ W_LOCATION = 0.05
 W_FATALITIES = 0.06
 W_NEGATED = 0.25
 W_COMPLEMENT = 0.15
+W_BACKGROUND = 0.15
 SENTENCE_MARGIN = 0.12  # keep events within this much of their sentence's best
 STRONG_WEIGHT = 0.85
 LIGHT_WEIGHT = 0.4  # triggers this weak yield to a trigger right after them
@@ -713,6 +721,7 @@ def _article_mentions(
             and t0 - prev[0] < 80
             and _COMPLEMENT_BEFORE.search(text[prev[0]:t0])
         )
+        background = bool(_BACKGROUND_BEFORE.search(text, max(s0, t0 - 60), t0))
         first_in_sentence = si not in last_in_sentence
         last_in_sentence[si] = (t1, trig)
         rel = (t0 - s0) / max(1, s1 - s0)
@@ -727,9 +736,12 @@ def _article_mentions(
             + W_LOCATION * has_loc(si)
             - W_NEGATED * negated
             - W_COMPLEMENT * complement
+            - W_BACKGROUND * background
         )
         # a specific, ACLED-coded trigger is never pruned as a secondary mention
-        strong = trig.weight >= STRONG_WEIGHT and ev["acled_sub_event_type"] is not None and not complement
+        strong = (
+            trig.weight >= STRONG_WEIGHT and ev["acled_sub_event_type"] is not None and not complement and not background
+        )
         out.append(_Mention(si, t0, t1, ev, negated, by_at, conf, strong))
     return out
 
