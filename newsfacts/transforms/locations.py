@@ -173,12 +173,15 @@ def _discourse(cand: pl.LazyFrame) -> pl.LazyFrame:
     places = cand.unique(["article_id", "name", "place_id"]).select(
         "article_id", "name", "place_id", "country_code", "feature_type", "latitude", "longitude",
         key=pl.concat_str(["country_code", "admin1_code"], separator="."),
+        # nearness matters only where there is a choice or a small place needs support
+        needs_near=(pl.len().over("article_id", "name") > 1)
+        | (pl.col("population").fill_null(0) < SMALL_PLACE_POPULATION),
     )
     others = lambda col: (pl.col("o_names").list.set_difference(pl.concat_list(pl.col("name")))  # noqa: E731
                           .list.len().fill_null(0).alias(col))
     local = pl.col("feature_type").is_in(["city", "admin2", "landmark"])
     near = (
-        places.filter(local)
+        places.filter(local, pl.col("needs_near"))
         .join(first.filter(pl.col("o_ft").is_in(["city", "admin2", "landmark"])).rename({"name": "o_name"}),
               on="article_id", how="inner")
         .filter(pl.col("o_name") != pl.col("name"))
