@@ -6,6 +6,7 @@
 |----------|----------------------------------------------------------------------|
 | kind     | `unit` (a unit or currency next to a number), `object` (a counted    |
 |          | noun's category), `context` (a sentence word that sets the category) |
+|          | or `thing` (an inanimate counted noun: "homes", "flights")           |
 | term     | the surface text (`$`, `per cent`, `cruise missiles`, `killed`)      |
 | unit     | normalised unit for `unit` rows (`USD`, `percent`, `km`), else NULL  |
 | category | figure category (`MONEY`, `KILL`, ...)                               |
@@ -33,6 +34,7 @@ _FILES = {
     "unit": "figure_units.csv",
     "object": "figure_objects.csv",
     "context": "figure_context.csv",
+    "thing": "figure_things.csv",
 }
 
 
@@ -42,7 +44,7 @@ def _read(path: Path) -> pl.DataFrame:
 
 
 def load_figure_lexicon(seeds_dir: Path) -> pl.DataFrame:
-    """Read `seeds_dir/lexicons/figure_{units,objects,context}.csv` into one frame (LEXICON_SCHEMA)."""
+    """Read `seeds_dir/lexicons/figure_{units,objects,context,things}.csv` into one frame (LEXICON_SCHEMA)."""
     base = Path(seeds_dir) / "lexicons"
     units = _read(base / _FILES["unit"]).select(
         pl.lit("unit").alias("kind"),
@@ -68,6 +70,14 @@ def load_figure_lexicon(seeds_dir: Path) -> pl.DataFrame:
         pl.lit(None, pl.String).alias("position"),
         pl.lit("ci").alias("case"),
     )
-    out = pl.concat([units, objects, context], how="vertical")
+    things = _read(base / _FILES["thing"]).select(
+        pl.lit("thing").alias("kind"),
+        pl.col("word").alias("term"),
+        pl.lit(None, pl.String).alias("unit"),
+        pl.lit("COUNT").alias("category"),
+        pl.lit(None, pl.String).alias("position"),
+        pl.lit("ci").alias("case"),
+    )
+    out = pl.concat([units, objects, context, things], how="vertical")
     out = out.with_columns(pl.col("category").str.to_uppercase())
     return out.select([pl.col(c).cast(t) for c, t in LEXICON_SCHEMA.items()])

@@ -123,7 +123,9 @@ _WS_RUN = re.compile(r"\s+")
 _ALPHA_RUN = re.compile(r"[A-Za-z]+")
 _WORD_LEAD = re.compile(r"\b(?:half\s+an?|an?|several|a\s+few|a\s+couple\s+of)\s+$", re.IGNORECASE)
 _AND_A_HALF = re.compile(r"\s+and\s+a\s+half\b", re.IGNORECASE)
+_ONE_OF = re.compile(r"\s+of\b", re.IGNORECASE)
 _STRONG = re.compile(r"-strong\b", re.IGNORECASE)
+_SUBSET_GAP = re.compile(r"\b(?:including|among|of whom|of them)\b", re.IGNORECASE)
 _CLAUSE_GAP = re.compile(r"\b(?:and|while|but|whereas|as)\b")
 
 
@@ -520,6 +522,7 @@ class _Lexicon:
     prefix_first: frozenset = frozenset()
     suffix_first_cs: frozenset = frozenset()
     suffix_first_ci: frozenset | None = None
+    things: frozenset = frozenset()  # inanimate counted nouns ("homes", "flights")
 
 
 _DEFAULT_ROWS = (
@@ -571,6 +574,7 @@ def _compile(rows: tuple[tuple, ...]) -> _Lexicon:
     suffix_ci: dict[str, tuple[str, str]] = {}
     objects: dict[str, str] = {}
     context: dict[str, str] = {}
+    things: set[str] = set()
     for kind, term, unit, category, position, case in rows:
         if not term:
             continue
@@ -585,6 +589,8 @@ def _compile(rows: tuple[tuple, ...]) -> _Lexicon:
             objects.setdefault(term.lower(), category)
         elif kind == "context":
             context.setdefault(term.lower(), category)
+        elif kind == "thing":
+            things.add(term.lower())
     prefix_re = (
         re.compile(r"(?:^|(?<=[^A-Za-z]))(" + _alt(list(prefix_units)) + r")\s?$") if prefix_units else None
     )
@@ -603,6 +609,7 @@ def _compile(rows: tuple[tuple, ...]) -> _Lexicon:
         prefix_first=frozenset(t[0] for t in prefix_units),
         suffix_first_cs=frozenset(t[0] for t in suffix_cs),
         suffix_first_ci=frozenset(ci_first) if all(c.isascii() for c in ci_first) else None,
+        things=frozenset(things),
     )
 
 
@@ -916,6 +923,14 @@ class _Scanner:
                 gap = text[e:m.start()]
             if d < 0:
                 continue
+            if (
+                m.end() <= s
+                and text[max(0, m.start() - 2):m.start()].rstrip()[-1:].isdigit()
+                and not _SUBSET_GAP.search(gap)
+            ):
+                # "17 protesters and 9 members of the security forces were injured": the term is
+                # another figure's counted noun (unless this one is a subset: "including two ...")
+                continue
             if "," in gap or ";" in gap or any(map(str.isdigit, gap)):
                 d += 60
             elif _CLAUSE_GAP.search(gap):
@@ -1175,13 +1190,23 @@ class _Scanner:
 
         # --- category
         if category is None:
+            thing = False
             if obj:
                 head = obj.lower()
-                category = self.lex.objects.get(head) or self.lex.objects.get(head.split()[-1])
+                last = head.split()[-1]
+                category = self.lex.objects.get(head) or self.lex.objects.get(last)
+                thing = head in self.lex.things or last in self.lex.things
             if category is None and strong:
                 category = "CROWD"
-            if category is None:
+            if category is None and not (
+                num.kind == "words" and value == 1 and obj is None and _ONE_OF.match(text, e)
+            ):
+                # "one of the most intense barrages": the sentence says nothing about a count of one
                 category = self._context_category(text, span_start, e, cache)
+                if thing and category != "AFFECT":
+                    # people-centred categories (KILL, WOUND, ARREST, DISPLACE, ...) count people,
+                    # not "six tornadoes" or "dozens of homes"
+                    category = None
             if category is None:
                 category = "COUNT"
         # "two days" etc. with an object that is a duration word

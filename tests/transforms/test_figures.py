@@ -124,6 +124,33 @@ def test_nearest_context_in_the_clause(lexicon):
     assert cats == ["DISPLACE", "MISSING", "WOUND"]
 
 
+@pytest.mark.parametrize(
+    ("text", "mention", "category"),
+    [
+        # inanimate counted nouns never take a people-centred category from the sentence
+        ("Storms spawned at least six tornadoes, killing 11 people.", "at least six tornadoes", "COUNT"),
+        ("Storms spawned at least six tornadoes, killing 11 people.", "11 people", "KILL"),
+        ("No one was hurt, but dozens of homes were damaged.", "dozens of homes", "COUNT"),
+        ("Winds left more than 150,000 homes without power.", "more than 150,000 homes", "AFFECT"),
+        # displacement without "displaced"
+        ("Gangs killed 42 people, forcing about 5,000 residents to flee their homes.",
+         "about 5,000 residents", "DISPLACE"),
+        ("Fighting has forced more than 375,000 people from their homes.", "more than 375,000 people", "DISPLACE"),
+        # a context noun counted by another number belongs to that number ...
+        ("Police fired shots, and at least 17 protesters and 9 members of the security forces were injured.",
+         "9 members", "WOUND"),
+        # ... unless this figure is a subset of it
+        ("Lawyers counted 210 arrests in Nairobi, including two journalists who were released.",
+         "two journalists", "ARREST"),
+        # "one of" is a count of one, whatever the sentence is about
+        ("The group claimed the attack on one of its radio stations, saying it killed 17 soldiers.", "one", "COUNT"),
+        ("Twelve people were treated for burns.", "Twelve people", "WOUND"),
+    ],
+)
+def test_category_from_object_and_context(lexicon, text, mention, category):
+    assert one(text, lexicon, mention)["category"] == category
+
+
 def test_vague_and_millions(lexicon):
     text = "Russia is leaving millions without power, and thousands fled."
     millions = one(text, lexicon, "millions")
@@ -181,7 +208,7 @@ def test_without_lexicon_uses_small_default():
 
 def test_lexicon_loader(lexicon):
     assert lexicon.columns == ["kind", "term", "unit", "category", "position", "case"]
-    assert set(lexicon["kind"]) == {"unit", "object", "context"}
+    assert set(lexicon["kind"]) == {"unit", "object", "context", "thing"}
     assert set(lexicon["category"]) <= set(FIGURE_CATEGORIES)
     assert lexicon.filter(pl.col("term").is_null()).height == 0
     dollars = lexicon.filter((pl.col("kind") == "unit") & (pl.col("term") == "$") & (pl.col("position") == "prefix"))
