@@ -123,6 +123,8 @@ _WS_RUN = re.compile(r"\s+")
 _ALPHA_RUN = re.compile(r"[A-Za-z]+")
 _WORD_LEAD = re.compile(r"\b(?:half\s+an?|an?|several|a\s+few|a\s+couple\s+of)\s+$", re.IGNORECASE)
 _AND_A_HALF = re.compile(r"\s+and\s+a\s+half\b", re.IGNORECASE)
+_INDEX_NAMES = ("s&p", "sp", "ftse", "nikkei", "russell", "stoxx", "dax", "cac", "msci", "kospi", "nifty", "asx")
+_INDEX_LEFT = re.compile(r"(?<![\w&])(?:s&p|sp|ftse|nikkei|russell|stoxx|dax|cac|msci|kospi|nifty|asx)\s+$", re.IGNORECASE)
 _ONE_OF = re.compile(r"\s+of\b", re.IGNORECASE)
 _STRONG = re.compile(r"-strong\b", re.IGNORECASE)
 _SUBSET_GAP = re.compile(r"\b(?:including|among|of whom|of them)\b", re.IGNORECASE)
@@ -1132,6 +1134,10 @@ class _Scanner:
             return None, e
         # --- name-like contexts: "iPhone 11", "Game 2", "Group of 20", "3 Men Punished"
         if num.kind == "digits" and final_unit is None and qualifier is None:
+            if text[max(0, s - 8):s].rstrip().lower().endswith(_INDEX_NAMES) and _INDEX_LEFT.search(
+                text[max(0, s - 16):s]
+            ):
+                return None, e  # stock indices, also lower-cased: "the sp 500", "FTSE 100"
             cm = _cap_token_left_search(text[max(0, span_start - 30):span_start])
             if cm:
                 tok = cm.group(1)
@@ -1285,7 +1291,34 @@ class _Scanner:
             if fig is not None:
                 out.append(fig)
             pos = nxt if nxt > p else p + 1
-        return out
+        return _conversions_inherit(text, out) if len(out) > 1 else out
+
+
+_PAREN_OPEN = re.compile(r"\s*[(\[]\s*")
+_PAREN_NEXT = re.compile(r"\s*[/,;]\s*|\s+or\s+")
+_BOUNDS = {
+    "approx": lambda v: (v, v),
+    "at_least": lambda v: (v, None), "more_than": lambda v: (v, None),
+    "at_most": lambda v: (None, v), "less_than": lambda v: (None, v), "up_to": lambda v: (None, v),
+}
+
+
+def _conversions_inherit(text: str, figs: list[tuple]) -> list[tuple]:
+    """A conversion in brackets right after a qualified figure shares its qualifier:
+    "just under 296 hp (224 kW / 300 PS)", "about 5 miles (8 km)"."""
+    out = list(figs)
+    parent = None
+    for i in range(1, len(out)):
+        prev, cur = out[i - 1], out[i]
+        gap = text[prev[1]:cur[0]]
+        if _PAREN_OPEN.fullmatch(gap):
+            parent = prev
+        elif parent is None or not _PAREN_NEXT.fullmatch(gap):
+            parent = None
+        if parent is not None and parent[6] in _BOUNDS and cur[6] == "exact":
+            low, high = _BOUNDS[parent[6]](cur[3])
+            out[i] = (*cur[:4], low, high, parent[6], *cur[7:])
+    return out
 
 
 def _is_word_char(ch: str) -> bool:

@@ -108,6 +108,7 @@ def test_phrases(lexicon, text, mention, value, low, high, qualifier, unit, obj,
         "They won 3-1 and the court ruled 7-2 in the 2022-23 season.",
         "More than 52,000 Venezuelans [1] arrived. (4) celebrates.",
         "It starts on April 7/8 and runs 24/7.",
+        "the sp 500 and the FTSE 100 were flat while the Nikkei 225 slipped.",
     ],
 )
 def test_non_figures(lexicon, text):
@@ -149,6 +150,14 @@ def test_nearest_context_in_the_clause(lexicon):
 )
 def test_category_from_object_and_context(lexicon, text, mention, category):
     assert one(text, lexicon, mention)["category"] == category
+
+
+def test_bracketed_conversion_shares_the_qualifier(lexicon):
+    text = "The engine makes just under 296 hp (224 kW / 300 PS); the town is about 5 miles (8 km) away."
+    kw = one(text, lexicon, "224 kW")
+    assert (kw["qualifier"], kw["value_low"], kw["value_high"]) == ("less_than", None, 224)
+    assert one(text, lexicon, "300 PS")["qualifier"] == "less_than"
+    assert one(text, lexicon, "8 km")["qualifier"] == "approx"
 
 
 def test_vague_and_millions(lexicon):
