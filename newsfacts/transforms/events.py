@@ -211,6 +211,9 @@ _CONFLICT_TYPES = {"ASSAULT", "COERCE", "SANCTION", "PROTEST", "MOBILIZE"}
 _VIOLENT_TYPES = {"ASSAULT"}
 _MATERIAL_TYPES = {"ASSAULT", "PROTEST", "COERCE", "MOBILIZE", "SANCTION", "AID", "RETREAT", "COOPERATE"}
 
+# a context rule with this event_type removes the mention (natural hazards, accidents)
+NO_EVENT = "NONE"
+
 # confidence = weighted evidence that this is the document's main, real event
 W_TRIGGER = 0.30  # lexicon weight: how specific the trigger is
 W_DOC_POS = 0.25  # headline / lead sentence first
@@ -545,6 +548,8 @@ def _refine(
             chosen, chosen_key = rule, dist
     if chosen is not None:
         rule = chosen
+        if rule.event_type == NO_EVENT:  # e.g. a natural hazard "struck" / "killed": not a political event
+            return {"event_type": None, "event_mode": None, "acled_event_type": None, "acled_sub_event_type": None}
         changed = rule.event_type is not None and rule.event_type != ev["event_type"]
         if rule.event_type is not None:
             ev["event_type"] = rule.event_type
