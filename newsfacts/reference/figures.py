@@ -7,11 +7,14 @@
 | kind     | `unit` (a unit or currency next to a number), `object` (a counted    |
 |          | noun's category), `context` (a sentence word that sets the category) |
 |          | or `thing` (an inanimate counted noun: "homes", "flights")           |
+|          | or `currency` (an ambiguous currency word resolved by a country cue) |
 | term     | the surface text (`$`, `per cent`, `cruise missiles`, `killed`)      |
 | unit     | normalised unit for `unit` rows (`USD`, `percent`, `km`), else NULL  |
 | category | figure category (`MONEY`, `KILL`, ...)                               |
 | position | `prefix` / `suffix` for units (where the term stands), else NULL     |
 | case     | `cs` case-sensitive or `ci` case-insensitive match                   |
+| cue      | `currency` rows: a word naming the country ("Philippines") that      |
+|          | makes `term` ("pesos") mean `unit` ("PHP") in that article           |
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ LEXICON_SCHEMA = pl.Schema(
         "category": pl.String,
         "position": pl.String,
         "case": pl.String,
+        "cue": pl.String,
     }
 )
 
@@ -35,6 +39,7 @@ _FILES = {
     "object": "figure_objects.csv",
     "context": "figure_context.csv",
     "thing": "figure_things.csv",
+    "currency": "figure_currency_cues.csv",
 }
 
 
@@ -44,7 +49,8 @@ def _read(path: Path) -> pl.DataFrame:
 
 
 def load_figure_lexicon(seeds_dir: Path) -> pl.DataFrame:
-    """Read `seeds_dir/lexicons/figure_{units,objects,context,things}.csv` into one frame (LEXICON_SCHEMA)."""
+    """Read `seeds_dir/lexicons/figure_{units,objects,context,things,currency_cues}.csv` into one frame
+    (LEXICON_SCHEMA)."""
     base = Path(seeds_dir) / "lexicons"
     units = _read(base / _FILES["unit"]).select(
         pl.lit("unit").alias("kind"),
@@ -78,6 +84,16 @@ def load_figure_lexicon(seeds_dir: Path) -> pl.DataFrame:
         pl.lit(None, pl.String).alias("position"),
         pl.lit("ci").alias("case"),
     )
-    out = pl.concat([units, objects, context, things], how="vertical")
+    currency = _read(base / _FILES["currency"]).select(
+        pl.lit("currency").alias("kind"),
+        pl.col("surface").alias("term"),
+        "unit",
+        pl.lit("MONEY").alias("category"),
+        pl.lit(None, pl.String).alias("position"),
+        pl.lit("ci").alias("case"),
+        "cue",
+    )
+    frames = [units, objects, context, things]
+    out = pl.concat([f.with_columns(pl.lit(None, pl.String).alias("cue")) for f in frames] + [currency], how="vertical")
     out = out.with_columns(pl.col("category").str.to_uppercase())
     return out.select([pl.col(c).cast(t) for c, t in LEXICON_SCHEMA.items()])

@@ -33,7 +33,7 @@ is the midpoint of its bounds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import polars as pl
@@ -525,6 +525,8 @@ class _Lexicon:
     suffix_first_cs: frozenset = frozenset()
     suffix_first_ci: frozenset | None = None
     things: frozenset = frozenset()  # inanimate counted nouns ("homes", "flights")
+    # ambiguous currency word -> (regex of country cues, cue -> ISO code): "pesos" + "Manila" -> PHP
+    currency: dict = field(default_factory=dict)
 
 
 _DEFAULT_ROWS = (
@@ -577,7 +579,8 @@ def _compile(rows: tuple[tuple, ...]) -> _Lexicon:
     objects: dict[str, str] = {}
     context: dict[str, str] = {}
     things: set[str] = set()
-    for kind, term, unit, category, position, case in rows:
+    currency: dict[str, list[tuple[str, str]]] = {}
+    for kind, term, unit, category, position, case, *extra in rows:
         if not term:
             continue
         if kind == "unit":
@@ -593,6 +596,9 @@ def _compile(rows: tuple[tuple, ...]) -> _Lexicon:
             context.setdefault(term.lower(), category)
         elif kind == "thing":
             things.add(term.lower())
+        elif kind == "currency" and extra and extra[0] and unit:
+            # as written, and in capitals as in wire datelines ("MANILA —")
+            currency.setdefault(term.lower(), []).extend([(extra[0], unit), (extra[0].upper(), unit)])
     prefix_re = (
         re.compile(r"(?:^|(?<=[^A-Za-z]))(" + _alt(list(prefix_units)) + r")\s?$") if prefix_units else None
     )
@@ -612,6 +618,10 @@ def _compile(rows: tuple[tuple, ...]) -> _Lexicon:
         suffix_first_cs=frozenset(t[0] for t in suffix_cs),
         suffix_first_ci=frozenset(ci_first) if all(c.isascii() for c in ci_first) else None,
         things=frozenset(things),
+        currency={
+            word: (re.compile(r"(?<!\w)(" + _alt([c for c, _ in cues]) + r")(?!\w)"), dict(cues))
+            for word, cues in currency.items()
+        },
     )
 
 
@@ -626,7 +636,7 @@ def _lexicon_cached(rows: tuple[tuple, ...]) -> _Lexicon:
 def _lexicon_rows(lexicon: pl.DataFrame | None) -> tuple[tuple, ...]:
     if lexicon is None:
         return _DEFAULT_ROWS
-    cols = ["kind", "term", "unit", "category", "position", "case"]
+    cols = ["kind", "term", "unit", "category", "position", "case", "cue"]
     frame = lexicon.select([pl.col(c) if c in lexicon.columns else pl.lit(None, pl.String).alias(c) for c in cols])
     return tuple(frame.iter_rows())
 
@@ -896,6 +906,16 @@ class _Scanner:
             end = text.rindex(words[-1], pos, end) + len(words[-1])
         return end, " ".join(words)
 
+    def _currency(self, text: str, word: str, default: str, cache: dict) -> str:
+        """The currency an ambiguous word ("pesos") means in this article: the first country cue
+        in the text ("Manila" -> PHP), else the lexicon's default unit."""
+        key = ("currency", word)
+        if key not in cache:
+            rx, codes = self.lex.currency[word]
+            m = rx.search(text)
+            cache[key] = codes[m.group(1)] if m else None
+        return cache[key] or default
+
     def _context_category(self, text: str, s: int, e: int, cache: dict) -> str | None:
         if self.lex.context_re is None:
             return None
@@ -1098,6 +1118,8 @@ class _Scanner:
                     final_unit, e = u, u_end
         unit_str = final_unit[0] if final_unit else None
         category = final_unit[1] if final_unit else None
+        if category == "MONEY" and final_unit is unit and unit_term and unit_term.lower() in self.lex.currency:
+            unit_str = self._currency(text, unit_term.lower(), unit_str, cache)
         if final_unit and final_unit[1] == "MONEY":
             rm_ = _RATE.match(text, e)
             if rm_:

@@ -160,6 +160,20 @@ def test_bracketed_conversion_shares_the_qualifier(lexicon):
     assert one(text, lexicon, "8 km")["qualifier"] == "approx"
 
 
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("MANILA — Damage to crops reached 2.3 billion pesos, officials said.", "PHP"),
+        ("Colombian police seized 1.8 billion pesos in cash.", "COP"),
+        ("The peso fell; traders paid 500 pesos for a dollar.", "MXN"),  # no cue: the lexicon's default
+        ("Tanzania will get a grant of 580 million shillings.", "TZS"),
+    ],
+)
+def test_ambiguous_currency_follows_the_country(lexicon, text, unit):
+    money = [f for f in figures_in_text(text, lexicon) if f["category"] == "MONEY"]
+    assert [f["unit"] for f in money] == [unit]
+
+
 def test_vague_and_millions(lexicon):
     text = "Russia is leaving millions without power, and thousands fled."
     millions = one(text, lexicon, "millions")
@@ -216,8 +230,8 @@ def test_without_lexicon_uses_small_default():
 
 
 def test_lexicon_loader(lexicon):
-    assert lexicon.columns == ["kind", "term", "unit", "category", "position", "case"]
-    assert set(lexicon["kind"]) == {"unit", "object", "context", "thing"}
+    assert lexicon.columns == ["kind", "term", "unit", "category", "position", "case", "cue"]
+    assert set(lexicon["kind"]) == {"unit", "object", "context", "thing", "currency"}
     assert set(lexicon["category"]) <= set(FIGURE_CATEGORIES)
     assert lexicon.filter(pl.col("term").is_null()).height == 0
     dollars = lexicon.filter((pl.col("kind") == "unit") & (pl.col("term") == "$") & (pl.col("position") == "prefix"))
