@@ -365,6 +365,26 @@ _TRAILING_POSSESSIVE = re.compile(r"(?:[’']s?|[.,])+$")
 _CAPS_BEFORE = re.compile(r"((?:[A-Z][\w’'-]*\s+){1,3})$")
 
 
+# a dateline opening a paragraph: "BAMAKO —", "PORTO ALEGRE, Brazil —", "HONG KONG (Reuters) -"
+_DATELINE = re.compile(
+    r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+)*(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)*\s*(?:\([^)\n]{1,40}\)\s*)?"
+    r"(?:—|–|--|-)\s+"
+)
+_OPENING = re.compile(r"[\"“‘'(\[\s]*")
+
+
+def _named_elsewhere(text: str, word: str) -> bool:
+    """Whether `word` also occurs capitalised inside a running sentence (after a lower-case
+    word or a comma), i.e. is a name rather than a capitalised sentence opener."""
+    i = text.find(" " + word)
+    while i >= 0:
+        end = i + 1 + len(word)
+        if i > 0 and (text[i - 1].islower() or text[i - 1] in ",;:") and not text[end:end + 1].isalnum():
+            return True
+        i = text.find(" " + word, i + 1)
+    return False
+
+
 def _first_word(seg: str, a: int) -> str:
     sp = seg.find(" ", a)
     return seg[a:] if sp < 0 else seg[a:sp]
@@ -378,14 +398,16 @@ def _np_candidates(
     left over adjacent capitalised words / demonyms) and capitalised noun phrases (not in
     a Title Case headline, where capitals say nothing)."""
     cands: list[tuple[int, int]] = []
+    seg = text[s0:s1]
+    dateline = _DATELINE.match(seg)
+    lead = dateline.end() if dateline else _OPENING.match(seg).end()  # where the sentence's words start
     for j in range(bisect.bisect_left(places, (s0,)), len(places)):  # places are sorted
         a, b = places[j]
         if a >= s1:
             break
         if b <= s1:
             cands.append((a, b))
-    seg = text[s0:s1]
-    for m in ([] if headline else _CAP_NP.finditer(seg)):
+    for m in ([] if headline else _CAP_NP.finditer(seg, lead)):
         a, b = m.start(), m.end()
         words = m.group(0)
         # strip leading stop words and trailing possessive / punctuation
@@ -402,6 +424,8 @@ def _np_candidates(
         if not words:
             continue
         n = len(_TRAILING_POSSESSIVE.sub("", words)) if words[-1] in ".,'’s" else len(words)
+        if a == lead and " " not in words[:n] and not words[:n].isupper() and not _named_elsewhere(text, words[:n]):
+            continue  # a capitalised sentence opener ("Officials", "Smaller", "Human" rights groups)
         cands.append((s0 + a, s0 + a + n))
     for j in range(bisect.bisect_left(actor_hits, (s0,)), len(actor_hits)):
         a, b, _ = actor_hits[j]
@@ -415,6 +439,8 @@ def _np_candidates(
             while a < m_start and _first_word(seg, a) in _NP_STOP:
                 a += len(_first_word(seg, a)) + 1
         cands.append((s0 + a, s0 + b))
+    if dateline:  # the dateline place is where the story was filed, not an actor
+        cands = [c for c in cands if c[0] >= s0 + lead]
     # merge overlaps: keep the longest span among overlapping ones
     cands.sort(key=lambda x: (x[0], -(x[1] - x[0])))
     out: list[tuple[int, int]] = []
@@ -620,6 +646,40 @@ def _span_country(span: tuple[int, int] | None, locs: list[dict], loc_starts: li
     return None
 
 
+# words that open a new clause: an actor / recipient is not looked for across them
+_CLAUSE_BREAK = re.compile(
+    r"[;:()]|\b(?:after|before|when|while|because|since|although|though|whereas|until|unless|where|which|who|whom)\b"
+)
+
+
+def _actor_recipient(
+    text: str, cands: list[tuple[int, int]], s0: int, t0: int, t1: int, by_at: int | None
+) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """Actor: the nearest candidate before the trigger in the same clause (the sentence's
+    first one for a participle after a comma: "Russia fired missiles, killing 7"); recipient:
+    the first candidate after it before any comma or clause break. In a passive clause
+    ("was attacked by X") the agent follows "by" and the target precedes the trigger."""
+    before_c = [c for c in cands if c[1] <= t0]
+    after_c = [c for c in cands if c[0] >= t1]
+    if by_at is not None:
+        by_c = [c for c in after_c if c[0] >= by_at]
+        actor = by_c[0] if by_c and not _CLAUSE_BREAK.search(text, by_at, by_c[0][0]) else None
+        target = before_c[-1] if before_c and not _CLAUSE_BREAK.search(text, before_c[-1][1], t0) else None
+        return actor, target
+    actor = None
+    if before_c:
+        if text[t0 - 2:t0] == ", " and text[t0:t1].endswith("ing"):
+            actor = before_c[0] if not _CLAUSE_BREAK.search(text, s0, before_c[0][0]) else None
+        elif not _CLAUSE_BREAK.search(text, before_c[-1][1], t0):
+            actor = before_c[-1]
+    recipient = None
+    if after_c:
+        gap = text[t1:after_c[0][0]]
+        if "," not in gap and not _CLAUSE_BREAK.search(gap):
+            recipient = after_c[0]
+    return actor, recipient
+
+
 @dataclass
 class _Mention:
     """A coded trigger before pruning (see _extract_rows)."""
@@ -823,13 +883,7 @@ def _extract_rows(
             cands = cand_cache.get(si)
             if cands is None:
                 cands = cand_cache[si] = _np_candidates(text, s0, s1, lex, place_spans, title_of(si), actor_hits[n])
-            before_c = [c for c in cands if c[1] <= t0]
-            after_c = [c for c in cands if c[0] >= t1]
-            actor = before_c[-1] if before_c else None
-            recipient = after_c[0] if after_c else None
-            if mt.by_at is not None:
-                by_c = [c for c in after_c if c[0] >= mt.by_at]
-                actor, recipient = (by_c[0] if by_c else None), (before_c[-1] if before_c else None)
+            actor, recipient = _actor_recipient(text, cands, s0, t0, t1, mt.by_at)
             loc = _sentence_location(locs, loc_starts, s0, s1, t0) or main_loc
             # date: nearest date expression in the sentence, else the document's
             date, precision = None, "unknown"
