@@ -410,10 +410,11 @@ def _np_candidates(
     for m in ([] if headline else _CAP_NP.finditer(seg, lead)):
         a, b = m.start(), m.end()
         words = m.group(0)
-        # strip leading stop words and trailing possessive / punctuation
-        while words and words[0] in _NP_STOP_INITIALS:
+        # strip leading stop words (and connectors left after them: "Tuesday and Wednesday"),
+        # trailing stop words, and a trailing possessive / punctuation
+        while words and (words[0] in _NP_STOP_INITIALS or words[0].islower()):
             first = words.split(" ", 1)[0]
-            if first in _NP_STOP or first.rstrip(".,") in _NP_STOP:
+            if first in _NP_STOP or first.rstrip(".,") in _NP_STOP or first.islower():
                 if " " not in words:
                     words = ""
                     break
@@ -421,6 +422,11 @@ def _np_candidates(
                 a = b - len(words)
                 continue
             break
+        while " " in words:
+            last = words.rsplit(" ", 1)[1]
+            if last.rstrip(".,’'s") not in _NP_STOP and last not in _NP_STOP and not last.islower():
+                break
+            words = words[: len(words) - len(last)].rstrip()
         if not words:
             continue
         n = len(_TRAILING_POSSESSIVE.sub("", words)) if words[-1] in ".,'’s" else len(words)
@@ -1005,9 +1011,11 @@ def extract_events(
         return conform(events, EVENTS)
     fig = conform(figures, FIGURES).collect()
     links = _link(fig, events)
+    # fatalities: the largest KILL figure linked to the event (none for a negated event)
     kills = (
         links.join(fig.select("figure_id", "category", "value"), on="figure_id")
-        .filter(pl.col("category") == "KILL", pl.col("value").is_not_null())
+        .join(events.select("event_id", "negated"), on="event_id")
+        .filter(pl.col("category") == "KILL", pl.col("value").is_not_null(), ~pl.col("negated").fill_null(False))
         .group_by("event_id")
         .agg(pl.col("value").max().round(0).cast(pl.Int32).alias("fatalities"))
     )

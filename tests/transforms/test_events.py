@@ -289,3 +289,71 @@ def test_event_location_prefers_the_most_specific_place(lexicon, actors):
     top = _top(_run(lexicon, actors, text, locations=locs))
     assert top["location_id"] == locs[1]["location_id"]
     assert top["acled_sub_event_type"] == "Attack"
+
+
+def test_scan_batch_word_bounds_and_char_offsets():
+    from newsfacts.transforms.events import _leftmost_longest, _scan_batch
+
+    texts = pl.Series(["Über-attacks: the attackers attacked; anti-attack Attack", None, "no match"])
+    hits = _scan_batch(texts, ["attack", "attacked", "attackers"])
+    text = texts[0]
+    assert [(text[a:b], w) for a, b, w in hits[0]] == [
+        ("attackers", "attackers"), ("attacked", "attacked"), ("Attack", "attack"),
+    ]  # not inside "Über-attacks" / "anti-attack" (hyphenated compounds), offsets in characters
+    assert hits[1] == [] and hits[2] == []
+    overlapping = [(0, 9, "a b"), (0, 5, "a"), (4, 12, "c"), (10, 12, "d")]
+    assert _leftmost_longest(overlapping) == [(0, 9, "a b"), (10, 12, "d")]
+
+
+def test_background_adjunct_yields_to_the_main_event(lexicon, actors):
+    top = _top(_run(lexicon, actors, "Police arrested 20 people in the city after deadly clashes on Sunday."))
+    assert top["event_type"] == "COERCE"
+
+
+def test_natural_hazards_are_not_events(lexicon, actors):
+    ev = _run(
+        lexicon, actors,
+        "A powerful earthquake struck the region on Monday, killing 40 people.",
+        "Floods have killed 29 people in the south.",
+        "Gunmen killed 12 villagers on Monday.",
+    )
+    assert set(ev.filter(pl.col("event_type") == "ASSAULT")["article_id"]) == {"a2"}
+
+
+def test_lifting_a_restriction_is_a_concession(lexicon, actors):
+    top = _top(_run(lexicon, actors, "The court cancelled restrictions on the use of the language."))
+    assert top["event_type"] == "CONCEDE"
+
+
+def test_actor_text_is_clean(lexicon, actors):
+    ev = _run(
+        lexicon, actors,
+        "BAMAKO — A drone strike killed 12 people at a market, residents said.",
+        "Human rights groups accused the army of abuses.",
+        "The police said officers killed 11 gang members in clashes on Tuesday and Wednesday.",
+    )
+    rows = {r["article_id"]: r for r in ev.sort("confidence", descending=True).iter_rows(named=True)
+            if r["trigger_text"] in {"drone strike", "accused", "clashes"}}
+    assert rows["a0"]["actor_text"] is None  # not the dateline
+    assert rows["a1"]["actor_text"] is None  # not "Human"
+    assert rows["a2"]["recipient_text"] is None  # not "and Wednesday"
+
+
+def test_actor_and_recipient_stay_in_their_clause():
+    from newsfacts.transforms.events import _actor_recipient
+
+    text = "Russia launched missiles at Ukraine on Thursday, striking power plants after Kyiv said so."
+    span = lambda w: (text.index(w), text.index(w) + len(w))  # noqa: E731
+    cands = [span("Russia"), span("Ukraine"), span("Kyiv")]
+    t0, t1 = span("striking")
+    actor, recipient = _actor_recipient(text, cands, 0, t0, t1, None)
+    assert actor == span("Russia") and recipient is None  # participle: the subject; "Kyiv" is in another clause
+    t0, t1 = span("launched")
+    assert _actor_recipient(text, cands, 0, t0, t1, None) == (span("Russia"), span("Ukraine"))
+
+
+def test_no_fatalities_for_a_negated_event(lexicon, actors):
+    text = "The army did not kill 5 protesters, officials said."
+    ev = _run(lexicon, actors, text, figures=[_fig("a0", text, "5 protesters", 5.0, "KILL")])
+    negated = ev.filter(pl.col("negated"))
+    assert negated.height and negated["fatalities"].null_count() == negated.height
