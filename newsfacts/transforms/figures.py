@@ -33,6 +33,7 @@ is the midpoint of its bounds.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -123,6 +124,7 @@ _WS_RUN = re.compile(r"\s+")
 _ALPHA_RUN = re.compile(r"[A-Za-z]+")
 _WORD_LEAD = re.compile(r"\b(?:half\s+an?|an?|several|a\s+few|a\s+couple\s+of)\s+$", re.IGNORECASE)
 _AND_A_HALF = re.compile(r"\s+and\s+a\s+half\b", re.IGNORECASE)
+_PLAIN_TERM = re.compile(r"[a-z](?:[a-z ]*[a-z])?")
 _INDEX_NAMES = ("s&p", "sp", "ftse", "nikkei", "russell", "stoxx", "dax", "cac", "msci", "kospi", "nifty", "asx")
 _INDEX_LEFT = re.compile(r"(?<![\w&])(?:s&p|sp|ftse|nikkei|russell|stoxx|dax|cac|msci|kospi|nifty|asx)\s+$", re.IGNORECASE)
 _ONE_OF = re.compile(r"\s+of\b", re.IGNORECASE)
@@ -525,6 +527,9 @@ class _Lexicon:
     suffix_first_cs: frozenset = frozenset()
     suffix_first_ci: frozenset | None = None
     things: frozenset = frozenset()  # inanimate counted nouns ("homes", "flights")
+    # context terms for the batch Aho-Corasick scan; empty when a term could make it differ from
+    # `context_re` (a term must be lower-case ASCII starting and ending with a letter)
+    context_terms: list = field(default_factory=list)
     # ambiguous currency word -> (regex of country cues, cue -> ISO code): "pesos" + "Manila" -> PHP
     currency: dict = field(default_factory=dict)
 
@@ -618,6 +623,7 @@ def _compile(rows: tuple[tuple, ...]) -> _Lexicon:
         suffix_first_cs=frozenset(t[0] for t in suffix_cs),
         suffix_first_ci=frozenset(ci_first) if all(c.isascii() for c in ci_first) else None,
         things=frozenset(things),
+        context_terms=sorted(context) if all(_PLAIN_TERM.fullmatch(t) for t in context) else [],
         currency={
             word: (re.compile(r"(?<!\w)(" + _alt([c for c, _ in cues]) + r")(?!\w)"), dict(cues))
             for word, cues in currency.items()
@@ -936,18 +942,23 @@ class _Scanner:
             if len(lower) != len(text):
                 lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
             cache["lower"] = lower
-        for m in self.lex.context_re.finditer(lower, lo, hi):
-            if m.end() <= s:
-                d = s - m.end()
-                gap = text[m.end():s]
+        occurrences = cache.get("context")
+        if occurrences is None:
+            found = [(m.start(), m.end(), m.group(1).lower()) for m in self.lex.context_re.finditer(lower, lo, hi)]
+        else:
+            found = _context_matches(lower, occurrences, lo, hi)
+        for m_start, m_end, term in found:
+            if m_end <= s:
+                d = s - m_end
+                gap = text[m_end:s]
             else:
-                d = m.start() - e
-                gap = text[e:m.start()]
+                d = m_start - e
+                gap = text[e:m_start]
             if d < 0:
                 continue
             if (
-                m.end() <= s
-                and text[max(0, m.start() - 2):m.start()].rstrip()[-1:].isdigit()
+                m_end <= s
+                and text[max(0, m_start - 2):m_start].rstrip()[-1:].isdigit()
                 and not _SUBSET_GAP.search(gap)
             ):
                 # "17 protesters and 9 members of the security forces were injured": the term is
@@ -958,7 +969,7 @@ class _Scanner:
             elif _CLAUSE_GAP.search(gap):
                 d += 20
             if d < best_d:
-                best, best_d = self.lex.context[m.group(1).lower()], d
+                best, best_d = self.lex.context[term], d
         return best
 
     # ---- one figure
@@ -1274,13 +1285,18 @@ class _Scanner:
         )
 
     def scan(
-        self, text: str, word_offsets: list[int] | None = None, digit_offsets: list[int] | None = None
+        self,
+        text: str,
+        word_offsets: list[int] | None = None,
+        digit_offsets: list[int] | None = None,
+        context: list[tuple[int, int, str]] | None = None,
     ) -> list[tuple]:
         """Figures of `text` as tuples (`_FIELDS`). `word_offsets`: offsets of number-word candidates found by
         Aho-Corasick (`_WORD_CANDIDATES`) for a whole batch; `digit_offsets`: starts of digit
-        runs, likewise (both character offsets); None scans them here."""
+        runs, likewise (both character offsets); `context`: every occurrence of a context term
+        as (start, end, term), sorted by start and longest first; None scans them here."""
         out: list[tuple] = []
-        cache: dict = {}
+        cache: dict = {} if context is None else {"context": context}
         if word_offsets is None:
             words = [m.start() for m in _WORD_CAND_RE.finditer(text)]
         else:
@@ -1343,6 +1359,39 @@ def _conversions_inherit(text: str, figs: list[tuple]) -> list[tuple]:
     return out
 
 
+def _context_matches(lower: str, occurrences: list[tuple[int, int, str]], lo: int, hi: int) -> list:
+    """What `\\b(term|...)\\b`.finditer(lower, lo, hi) finds, from every occurrence of every context
+    term (found for the whole batch by Aho-Corasick, sorted by start, longest first): leftmost
+    matches with a word boundary on both sides, the longest at a start, never overlapping."""
+    out = []
+    pos = lo
+    for start, end, term in occurrences[bisect_left(occurrences, (lo,)):]:
+        if start >= hi:
+            break
+        if start < pos or end > hi:
+            continue
+        if start and _is_word_char(lower[start - 1]):
+            continue
+        if end < hi and _is_word_char(lower[end]):
+            continue
+        out.append((start, end, term))
+        pos = end
+    return out
+
+
+def _occurrences(text: str, offsets: list[int], found: list[str]) -> list[tuple[int, int, str]]:
+    """Aho-Corasick hits (byte offsets, matched text) as sorted (start, end, term) in characters."""
+    if not offsets:
+        return []
+    pairs = sorted(zip(offsets, found))
+    starts = [b for b, _ in pairs]
+    if not text.isascii():
+        starts = _bytes_to_chars(text, starts)
+    occ = [(c, c + len(f), f.lower()) for c, (_, f) in zip(starts, pairs)]
+    occ.sort(key=lambda o: (o[0], -o[1]))
+    return occ
+
+
 def _is_word_char(ch: str) -> bool:
     """`re`'s \\w for one character."""
     return ch.isalnum() or ch == "_"
@@ -1385,18 +1434,26 @@ def _batch(frame: pl.DataFrame, scanner: _Scanner) -> pl.DataFrame:
         .to_list()
     )
     exotic = texts.str.contains(r"[\d&&[^0-9]]").to_list()
-    for article_id, text, w_offs, d_offs, other in zip(
-        frame["article_id"].to_list(), texts.to_list(), words, digit_runs, exotic
+    # every occurrence of every context term (what `_context_category` looks for near a figure)
+    terms = scanner.lex.context_terms
+    if terms:
+        ctx_offs = texts.str.find_many(terms, overlapping=True, ascii_case_insensitive=True).to_list()
+        ctx_strs = texts.str.extract_many(terms, overlapping=True, ascii_case_insensitive=True).to_list()
+    else:
+        ctx_offs = ctx_strs = [None] * frame.height
+    for article_id, text, w_offs, d_offs, other, c_offs, c_strs in zip(
+        frame["article_id"].to_list(), texts.to_list(), words, digit_runs, exotic, ctx_offs, ctx_strs
     ):
         if not text:
             continue
+        context = _occurrences(text, c_offs or [], c_strs or []) if terms and "\u212a" not in text else None
         w_offs = w_offs or []
         d_offs = None if other else (d_offs or [])
         if not text.isascii():
             w_offs = _bytes_to_chars(text, w_offs)
             if d_offs:
                 d_offs = _bytes_to_chars(text, d_offs)
-        for f in scanner.scan(text, w_offs, d_offs):
+        for f in scanner.scan(text, w_offs, d_offs, context):
             rows.append((stable_id("fig_", article_id, f[0], f[1]), article_id, *f))
     if not rows:
         return pl.DataFrame(schema=_ROW_SCHEMA)
