@@ -23,7 +23,18 @@ unit, currency or plural counted noun), clock times ("11 a.m.", "9:35"), ordinal
 Category: unit category first (MONEY, PERCENT, MEASURE, DURATION, AGE), then the
 counted object's category (lexicon `object`: "missiles" -> WEAPON, "fatalities" ->
 KILL), then the nearest sentence-context trigger (lexicon `context`: "killed" ->
-KILL, "without power" -> AFFECT), else COUNT.
+KILL, "without power" -> AFFECT), else COUNT. Inanimate counted nouns (lexicon
+`thing`: "tornadoes", "homes") take only AFFECT from the sentence; a context noun
+counted by an earlier number ("17 protesters and 9 members ... injured") is left to
+that number; "one of ..." is a plain count. Ambiguous currency words ("pesos") follow
+the article's first country cue (lexicon `currency`). A bracketed conversion shares
+the qualifier of the figure it converts ("just under 296 hp (224 kW)").
+
+Speed: candidates (digit runs, number words) and context-term occurrences are found
+for a whole batch with polars' Aho-Corasick (`str.find_many`, byte offsets converted
+to characters for non-ASCII texts); the per-candidate Python rules put cheap
+necessary-condition tests (`_qual_search`, `_time_right`, ...) in front of regexes,
+so the output is exactly what the plain regex scan (`figures_in_text`) gives.
 
 Vague amounts follow reference/taxonomy.md: dozens 24..99, hundreds 200..999,
 thousands 2000..9999, tens of thousands 10000..99999, millions 1e6..9999999, ...;

@@ -221,6 +221,18 @@ def test_offsets_and_ids_with_non_ascii_text(lexicon):
     assert_frame_equal(out, again)
 
 
+def test_batch_and_single_text_paths_agree(lexicon):
+    """Batch Aho-Corasick candidates/context and the per-text regex scan give the same rows."""
+    texts = [
+        "Überkilled: the death toll rose to 12 and 30 were hurt; „killing“ 4 more, Skilled 5 — 6 displaced.",
+        "Thousands fled. In Kyiv’s east, two people died and 17 protesters and 9 members were injured.",
+        "A 10,000-strong crowd; between 20 and 30 killed, roughly 10 million without power.",
+    ]
+    out = extract_figures(articles(*texts), lexicon).collect().drop("figure_id", "article_id", "event_id")
+    single = pl.DataFrame([f for t in texts for f in figures_in_text(t, lexicon)], schema=out.schema)
+    assert_frame_equal(out, single)
+
+
 def test_without_lexicon_uses_small_default():
     out = extract_figures(articles("Prices rose 10% and it cost $5; 3 people were killed.")).collect()
     got = {r["mention_text"]: (r["unit"], r["category"]) for r in out.iter_rows(named=True)}
