@@ -1344,6 +1344,8 @@ class _Scanner:
 
 
 _PAREN_OPEN = re.compile(r"\s*[(\[]\s*")
+_SUBSET_NEXT = re.compile(r"\s*,?\s*(?:including|among them|among whom|of whom|most of them)\s+", re.IGNORECASE)
+_PEOPLE_CATEGORIES = frozenset({"KILL", "WOUND", "ARREST", "MISSING", "DISPLACE", "CROWD", "AFFECT"})
 _PAREN_NEXT = re.compile(r"\s*[/,;]\s*|\s+or\s+")
 _BOUNDS = {
     "approx": lambda v: (v, v),
@@ -1354,7 +1356,8 @@ _BOUNDS = {
 
 def _conversions_inherit(text: str, figs: list[tuple]) -> list[tuple]:
     """A conversion in brackets right after a qualified figure shares its qualifier:
-    "just under 296 hp (224 kW / 300 PS)", "about 5 miles (8 km)"."""
+    "just under 296 hp (224 kW / 300 PS)", "about 5 miles (8 km)"; a subset right after a
+    count of people shares its category ("12 civilians, including four children")."""
     out = list(figs)
     parent = None
     for i in range(1, len(out)):
@@ -1367,6 +1370,12 @@ def _conversions_inherit(text: str, figs: list[tuple]) -> list[tuple]:
         if parent is not None and parent[6] in _BOUNDS and cur[6] == "exact":
             low, high = _BOUNDS[parent[6]](cur[3])
             out[i] = (*cur[:4], low, high, parent[6], *cur[7:])
+        elif (
+            prev[9] in _PEOPLE_CATEGORIES and cur[9] in _PEOPLE_CATEGORIES | {"COUNT"} and cur[7] is None
+            and _SUBSET_NEXT.fullmatch(gap)
+        ):
+            # "killed at least 12 civilians, including four children": the subset shares the category
+            out[i] = (*cur[:9], prev[9])
     return out
 
 

@@ -146,6 +146,10 @@ def test_nearest_context_in_the_clause(lexicon):
         # "one of" is a count of one, whatever the sentence is about
         ("The group claimed the attack on one of its radio stations, saying it killed 17 soldiers.", "one", "COUNT"),
         ("Twelve people were treated for burns.", "Twelve people", "WOUND"),
+        # a subset named right after a count of people shares its category
+        ("Gunmen killed at least 12 civilians, including four children, and wounded about 20 others.",
+         "four children", "KILL"),
+        ("Cholera has killed 412 people and infected more than 10,000 since October.", "more than 10,000", "AFFECT"),
     ],
 )
 def test_category_from_object_and_context(lexicon, text, mention, category):
