@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from newsfacts.schema import EVENTS, FIGURES, conform
-from newsfacts.transforms.ids import stable_id
+from newsfacts.transforms.ids import id_expr
 from newsfacts.transforms.sentences import sentence_spans
 
 # ---------------------------------------------------------------- regex helpers
@@ -513,8 +513,15 @@ _TOKEN_FIRST = re.compile(r"([A-Za-z])[\w'’-]{3,}|[A-Za-z][\w'’-]*")
 _DROP_UPPER = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
+_SENTENCE_FINAL = frozenset(".!?")
+_CLOSERS = frozenset("\"'”’)")
+
+
 def _title_like(text: str, s0: int, s1: int) -> bool:
-    """A headline in Title Case: most longer words capitalised."""
+    """A headline in Title Case: most longer words capitalised (a sentence ending in . ! or ?
+    is running text, not a headline)."""
+    if text[s1 - 1:s1] in _SENTENCE_FINAL or (text[s1 - 1:s1] in _CLOSERS and text[s1 - 2:s1 - 1] in _SENTENCE_FINAL):
+        return False
     firsts = "".join(_TOKEN_FIRST.findall(text, s0, s1))
     return bool(firsts) and len(firsts) - len(firsts.translate(_DROP_UPPER)) >= 0.7 * len(firsts)
 
@@ -606,6 +613,14 @@ for _w in _FUTURE_HINTS:
     _CUE_KIND[_w].append("fut")
 for _w in _NEG_HINTS:
     _CUE_KIND[_w].append("neg")
+for _w in ("after", "since", "following", "amid", "during", "despite", "in the wake", "in retaliation",
+           "in response", "in protest", "in connection"):
+    _CUE_KIND[_w].append("bg")
+# without one of these a sentence has no _DATE_RE match (month / weekday names, years, relative words)
+for _w in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "monday", "tuesday",
+           "wednesday", "thursday", "friday", "saturday", "sunday", "last", "yesterday", "today", "tonight", "this",
+           "overnight", "earlier", "past", "previous", "the day before", "19", "20"):
+    _CUE_KIND[_w].append("date")
 _CUES = sorted(_CUE_KIND)
 
 
@@ -710,26 +725,25 @@ def _cue_within(cues: tuple[list[int], list[int]], lo: int, hi: int) -> bool:
     return False
 
 
-def _split_cues(hits: list[tuple[int, int, str]]) -> tuple[tuple[list[int], list[int]], tuple[list[int], list[int]]]:
-    """Future-cue and negation-cue (starts, ends) of an article's _CUES hits."""
-    fut: tuple[list[int], list[int]] = ([], [])
-    neg: tuple[list[int], list[int]] = ([], [])
+def _split_cues(hits: list[tuple[int, int, str]]) -> dict[str, tuple[list[int], list[int]]]:
+    """Cue (starts, ends) per kind (`fut`, `neg`, `bg`, `date`) of an article's _CUES hits."""
+    out: dict[str, tuple[list[int], list[int]]] = {k: ([], []) for k in ("fut", "neg", "bg", "date")}
     for a, b, w in hits:
         for kind in _CUE_KIND[w]:
-            pair = fut if kind == "fut" else neg
+            pair = out[kind]
             pair[0].append(a)
             pair[1].append(b)
-    return fut, neg
+    return out
 
 
 def _article_mentions(
     text: str, spans: list[tuple[int, int]], starts: list[int], has_loc, lex: _Lexicon, title_of,
     trig_hits: list[tuple[int, int, str]], ctx_hits: list[tuple[int, int, str]],
-    cue_hits: list[tuple[int, int, str]],
+    cues: dict[str, tuple[list[int], list[int]]],
 ) -> list[_Mention]:
     """Phase 1: coded, scored trigger mentions of one article. Cue words (see _CUES) gate
     the negation / future regexes, which only run when a cue is close before the trigger."""
-    fut_cues, neg_cues = _split_cues(cue_hits)
+    fut_cues, neg_cues, bg_cues = cues["fut"], cues["neg"], cues["bg"]
     out: list[_Mention] = []
     occ = _context_occurrences(ctx_hits, lex)
     last_in_sentence: dict[int, tuple[int, _Trigger]] = {}
@@ -792,7 +806,8 @@ def _article_mentions(
             and t0 - prev[0] < 80
             and _COMPLEMENT_BEFORE.search(text[prev[0]:t0])
         )
-        background = bool(_BACKGROUND_BEFORE.search(text, max(s0, t0 - 60), t0))
+        lo = max(s0, t0 - 60)
+        background = _cue_within(bg_cues, lo, t0) and bool(_BACKGROUND_BEFORE.search(text, lo, t0))
         first_in_sentence = si not in last_in_sentence
         last_in_sentence[si] = (t1, trig)
         rel = (t0 - s0) / max(1, s1 - s0)
@@ -856,8 +871,9 @@ def _extract_rows(
         def has_loc(si: int) -> bool:
             return main_loc is not None or _sentence_location(locs, loc_starts, *spans[si], spans[si][0]) is not None
 
+        cues = _split_cues(cue_hits[n])
         mentions = _article_mentions(
-            text, spans, starts, has_loc, lex, title_of, trig_hits[n], ctx_hits[n], cue_hits[n]
+            text, spans, starts, has_loc, lex, title_of, trig_hits[n], ctx_hits[n], cues
         )
         if not mentions:
             continue
@@ -871,6 +887,8 @@ def _extract_rows(
         def dates_in(si: int) -> list[tuple[int, tuple[dt.date | None, str]]]:
             """Resolvable date expressions of sentence si: (start, (date, precision))."""
             hit = date_cache.get(si)
+            if hit is None and not _cue_within(cues["date"], *spans[si]):
+                hit = date_cache[si] = []  # no month, weekday, year or relative-time word
             if hit is None:
                 hit = date_cache[si] = [
                     (dm.start(), d) for dm in _date_matches(text, *spans[si])
@@ -902,7 +920,6 @@ def _extract_rows(
                 date, precision = doc_date
             rows.append(
                 {
-                    "event_id": stable_id("evt_", aid, t0, t1),
                     "article_id": aid,
                     "trigger_text": text[t0:t1],
                     "trigger_start": t0,
@@ -1006,9 +1023,11 @@ def extract_events(
     for r in loc_frame.to_dicts():
         locs[r["article_id"]].append(r)
     rows = _extract_rows(art, spans, locs, lex)
-    events = pl.DataFrame(rows, schema=EVENTS) if rows else pl.DataFrame(schema=EVENTS)
-    if events.height == 0:
-        return conform(events, EVENTS)
+    if not rows:
+        return conform(pl.DataFrame(schema=EVENTS), EVENTS)
+    events = pl.DataFrame(rows, schema={k: v for k, v in EVENTS.items() if k != "event_id"}).with_columns(
+        event_id=id_expr("evt_", "article_id", "trigger_start", "trigger_end")
+    )
     fig = conform(figures, FIGURES).collect()
     links = _link(fig, events)
     # fatalities: the largest KILL figure linked to the event (none for a negated event)
