@@ -848,9 +848,12 @@ def _extract_rows(
     ids = articles["article_id"].to_list()
     texts = articles["text"].to_list()
     pubs = _published_dates(articles["published_at"].to_list()) if "published_at" in articles.columns else [None] * len(ids)
-    trig_hits = _scan_batch(articles["text"], list(lex.by_form))
-    ctx_hits = _scan_batch(articles["text"], list(lex.context_words))
-    actor_hits = [_leftmost_longest(h) for h in _scan_batch(articles["text"], lex.actor_words)]
+    # one Aho-Corasick pass for trigger forms, context words and actor nouns, then split
+    by_form, context_words, actor_words = lex.by_form, lex.context_words, set(lex.actor_words)
+    hits = _scan_batch(articles["text"], sorted(set(by_form) | set(context_words) | actor_words))
+    trig_hits = [[h for h in hs if h[2] in by_form] for hs in hits]
+    ctx_hits = [[h for h in hs if h[2] in context_words] for hs in hits]
+    actor_hits = [_leftmost_longest([h for h in hs if h[2] in actor_words]) for hs in hits]
     cue_hits = _scan_batch(articles["text"], _CUES, bounded=False)
     for n, (aid, text, pub) in enumerate(zip(ids, texts, pubs)):
         if not text:
