@@ -197,11 +197,12 @@ _BACKGROUND_BEFORE = re.compile(
 # offer of cooperation is AGREE, an announced or conditional act of conflict THREATEN.
 _FUTURE_BEFORE = re.compile(
     r"\b(?:(?P<agree>(?:agree[sd]?|offer(?:s|ed)?|promis(?:e|es|ed)|pledg(?:e|es|ed)|commit(?:s|ted)?|"
-    r"ready|willing|prepared|undert(?:ake|akes|ook)) to)"
+    r"undert(?:ake|akes|ook)) to)"
+    r"|(?P<ready>(?:ready|willing|prepared) to)"
     r"|(?P<threat>(?:threat(?:en|ens|ened)|sworn|swore|vow(?:s|ed)?) to)"
     r"|(?P<modal>will|would|shall|may|might|(?:plans?|planned|planning|intends?|intended|is set|are set) to"
     r"|(?:planning|plotting|preparing|planned|plotted)(?:\s+(?:an?|the|new|more|further))?))"
-    r"\s+(?:[\w-]+\s+){0,2}$",
+    r"\s+(?:[\w-]+\s+){0,4}$",
     re.IGNORECASE,
 )
 _PASSIVE_AFTER = re.compile(r"\s+(?:\w+\s+){0,3}?by\s+")
@@ -784,7 +785,7 @@ def _article_mentions(
             fut = _FUTURE_BEFORE.search(text, lo, t0) if _cue_within(fut_cues, lo, t0) else None
             if fut is not None:
                 conditional = _CONDITION_AFTER.search(text, t1, s1) is not None
-                if fut.group("agree"):
+                if fut.group("agree") or (fut.group("ready") and ev["event_type"] not in _CONFLICT_TYPES):
                     new_type = "AGREE"
                 elif fut.group("threat") or conditional or ev["event_type"] in _CONFLICT_TYPES:
                     new_type = "THREATEN"
