@@ -563,7 +563,9 @@ def _refine(
         pair = occ.get(idx)
         if pair is None:
             continue
-        if rule.scope == "before":
+        if rule.scope == "left":  # the words governing the trigger ("lifted the curfew"), never flipped
+            a, b = max(s0, t0 - 80), t0
+        elif rule.scope == "before":
             a, b = (by_at, min(s1, by_at + 80)) if by_at is not None else (max(s0, t0 - 80), t0)
         elif rule.scope == "after":
             a, b = (max(s0, t0 - 80), t0) if by_at is not None else (t1, min(s1, t1 + 80))
