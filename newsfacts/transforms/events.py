@@ -8,6 +8,16 @@ date, fatalities, negation and a confidence (the document's main event is the
 one with the highest). `link_figures_to_events(figures, events, sentences)`
 fills `figures.event_id`.
 
+Coding notes: a trigger inside a temporal / causal adjunct ("after deadly clashes",
+"since the peace accord") and a complement of a verbal event ("accused X of
+attacking") lose confidence, so the reported event leads; an intent cue up to four
+words before ("will impose", "is prepared to shell") turns the act into AGREE /
+THREATEN; context rules with event_type NONE drop natural hazards and accidents.
+Actor / recipient: place mentions, actor-dictionary nouns and capitalised noun
+phrases of the same clause (no datelines, no capitalised sentence openers that are
+not names elsewhere in the text); fatalities: the largest KILL figure linked to the
+event, none for a negated one.
+
 Pure: frames in, frames out. Lexicon words (triggers, context words, actor nouns,
 negation / future cues) are found for the whole batch at once with polars'
 Aho-Corasick (`_scan_batch`, word boundaries checked in polars); the per-article
