@@ -396,6 +396,20 @@ def _named_elsewhere(text: str, word: str) -> bool:
     return False
 
 
+def _capitalised_before(seg: str, a: int) -> bool:
+    """Whether whitespace then a word with a capital letter end at `a` (cheap pre-test for _CAPS_BEFORE)."""
+    j = a - 1
+    if j < 1 or not seg[j].isspace():
+        return False
+    while j >= 0 and seg[j].isspace():
+        j -= 1
+    k = j
+    while k >= 0 and (seg[k].isalnum() or seg[k] in "_’'-"):
+        k -= 1
+    token = seg[k + 1:j + 1]
+    return token != token.lower()
+
+
 def _first_word(seg: str, a: int) -> str:
     sp = seg.find(" ", a)
     return seg[a:] if sp < 0 else seg[a:sp]
@@ -450,7 +464,7 @@ def _np_candidates(
             break
         a, b = a - s0, b - s0
         m_start = a
-        pm = None if headline else _CAPS_BEFORE.search(seg, max(0, a - 120), a)
+        pm = None if headline or not _capitalised_before(seg, a) else _CAPS_BEFORE.search(seg, max(0, a - 120), a)
         if pm:
             a = pm.start(1)
             while a < m_start and _first_word(seg, a) in _NP_STOP:
@@ -714,7 +728,7 @@ def _actor_recipient(
     return actor, recipient
 
 
-@dataclass
+@dataclass(slots=True)
 class _Mention:
     """A coded trigger before pruning (see _extract_rows)."""
     si: int
