@@ -357,3 +357,15 @@ def test_no_fatalities_for_a_negated_event(lexicon, actors):
     ev = _run(lexicon, actors, text, figures=[_fig("a0", text, "5 protesters", 5.0, "KILL")])
     negated = ev.filter(pl.col("negated"))
     assert negated.height and negated["fatalities"].null_count() == negated.height
+
+
+def test_sports_results_and_defied_bans(lexicon, actors):
+    ev = _run(
+        lexicon, actors,
+        "River Plate came from behind to beat Boca Juniors 2-1 in the league on Sunday.",
+        "A newspaper has violated a ban by the general on reporting.",
+        "The minister cancelled a visit to the capital.",
+    )
+    assert ev.filter(pl.col("article_id") == "a0", pl.col("event_type") == "ASSAULT").height == 0
+    assert _top(ev, "a1")["event_type"] == "REJECT"
+    assert _top(ev, "a2")["event_type"] == "SANCTION"
