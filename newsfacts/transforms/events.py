@@ -651,36 +651,62 @@ for _w in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 _CUES = sorted(_CUE_KIND)
 
 
-def _article_locations(locs: list[dict]) -> tuple[list[dict], list[int], dict | None]:
+def _article_locations(
+    locs: list[dict], text: str = "", spans: list[tuple[int, int]] = (),
+) -> tuple[list[dict], list[int], dict | None]:
     """Mentions with offsets sorted by start, their starts, and the article's most frequent
-    place (toponyms first), the fallback event location."""
+    place (toponyms first; a dateline's place, where the story was filed, only when there is
+    no other), the fallback event location."""
     locs = sorted(
         (r for r in locs if r.get("start_char") is not None and r.get("end_char") is not None),
         key=lambda r: r["start_char"],
     )
-    freq = Counter(
-        (r.get("place_id") or r.get("place_name") or r["mention_text"]) for r in locs
-        if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym"
-    )
+    datelines = [(s0, m.end()) for s0, s1 in spans[:3] if (m := _DATELINE.match(text, s0, s1))]
+
+    def key(r: dict) -> str:
+        return r.get("place_id") or r.get("place_name") or r["mention_text"]
+
+    eligible = [
+        r for r in locs if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym"
+    ]
+    body = [r for r in eligible if not any(a <= r["start_char"] < b for a, b in datelines)]
+    eligible = body or eligible
     main_loc = None
-    if freq:
-        top_key = freq.most_common(1)[0][0]
-        main_loc = next(r for r in locs if (r.get("place_id") or r.get("place_name") or r["mention_text"]) == top_key)
+    if eligible:
+        top_key = Counter(key(r) for r in eligible).most_common(1)[0][0]
+        main_loc = next(r for r in eligible if key(r) == top_key)
     return locs, [r["start_char"] for r in locs], main_loc
 
 
-def _sentence_location(locs: list[dict], loc_starts: list[int], s0: int, s1: int, t0: int) -> dict | None:
-    """The most specific place (city before province before country) in the sentence, then the nearest."""
+# a clause break between a trigger and a place ("when" / "where" clauses usually
+# describe the same event and do not count)
+_PLACE_BREAK = re.compile(r"[;()]|\b(?:after|before|because|since|although|though|whereas|until|unless|while)\b")
+
+
+def _sentence_location(
+    locs: list[dict], loc_starts: list[int], s0: int, s1: int, t0: int, text: str | None = None, t1: int | None = None,
+) -> tuple[dict | None, bool]:
+    """The event place in the sentence: places in the trigger's own clause first (with `text`
+    and `t1`; none across a clause break such as "after" / "while" / ";"), then the most
+    specific (city before province before country), then the nearest. Returns the place and
+    whether it is in the trigger's clause."""
     loc, best = None, None
     i = bisect.bisect_left(loc_starts, s0)
+    dateline = _DATELINE.match(text, s0, s1) if text is not None and i < len(locs) else None
     while i < len(locs) and locs[i]["start_char"] < s1:
         r = locs[i]
         if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym":
-            key = (_SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
+            other_clause = False
+            if text is not None:
+                a, b = (t1, r["start_char"]) if r["start_char"] >= t1 else (r["end_char"], t0)
+                other_clause = (a < b and _PLACE_BREAK.search(text, a, b) is not None) or (
+                    dateline is not None and r["start_char"] < dateline.end()  # where the story was filed
+                )
+            key = (other_clause, _SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
             if best is None or key < best:
                 best, loc = key, r
         i += 1
-    return loc
+    return loc, best is not None and not best[0]
 
 
 def _span_country(span: tuple[int, int] | None, locs: list[dict], loc_starts: list[int]) -> str | None:
@@ -889,7 +915,7 @@ def _extract_rows(
         if not spans:
             continue
         starts = [s for s, _ in spans]
-        locs, loc_starts, main_loc = _article_locations(locations.get(aid, []))
+        locs, loc_starts, main_loc = _article_locations(locations.get(aid, []), text, spans)
         title_cache: dict[int, bool] = {}
 
         def title_of(si: int) -> bool:
@@ -899,7 +925,7 @@ def _extract_rows(
             return hit
 
         def has_loc(si: int) -> bool:
-            return main_loc is not None or _sentence_location(locs, loc_starts, *spans[si], spans[si][0]) is not None
+            return main_loc is not None or _sentence_location(locs, loc_starts, *spans[si], spans[si][0])[0] is not None
 
         cues = _split_cues(cue_hits[n])
         mentions = _article_mentions(
@@ -938,7 +964,8 @@ def _extract_rows(
             if cands is None:
                 cands = cand_cache[si] = _np_candidates(text, s0, s1, lex, place_spans, title_of(si), actor_hits[n])
             actor, recipient = _actor_recipient(text, cands, s0, t0, t1, mt.by_at)
-            loc = _sentence_location(locs, loc_starts, s0, s1, t0) or main_loc
+            # a place of the sentence (the trigger's own clause first), else the article's main place
+            loc = _sentence_location(locs, loc_starts, s0, s1, t0, text, t1)[0] or main_loc
             # date: nearest date expression in the sentence, else the document's
             date, precision = None, "unknown"
             bestd = None
