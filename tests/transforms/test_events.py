@@ -369,3 +369,15 @@ def test_sports_results_and_defied_bans(lexicon, actors):
     assert ev.filter(pl.col("article_id") == "a0", pl.col("event_type") == "ASSAULT").height == 0
     assert _top(ev, "a1")["event_type"] == "REJECT"
     assert _top(ev, "a2")["event_type"] == "SANCTION"
+
+
+def test_event_location_skips_datelines_and_other_clauses(lexicon, actors):
+    text = "LONDON (Reuters) - Gunmen attacked a village in Borno after talks in Abuja failed."
+    locs = [
+        _loc("a0", 0, text, "LONDON", cc="GB", lat=51.5, lon=-0.1, feature="city"),
+        _loc("a0", 0, text, "Borno", cc="NG", lat=11.5, lon=13.0, feature="admin1"),
+        _loc("a0", 0, text, "Abuja", cc="NG", lat=9.1, lon=7.5, feature="city"),
+    ]
+    top = _top(_run(lexicon, actors, text, locations=locs))
+    assert top["trigger_text"] == "attacked"
+    assert top["location_id"] == locs[1]["location_id"]  # not the dateline, not the "after" clause's city
