@@ -262,13 +262,13 @@ _DATE_RE = re.compile(
     r"(?P<iso>(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<id>[0-3]\d)\b)"
     rf"|(?P<md>(?P<mdm>{_MONTH_RE})\s+(?P<mdd>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<mdy>(?:19|20)\d\d)\b)?)"
     rf"|(?P<dm>(?P<dmd>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dmm>{_MONTH_RE})(?:,?\s+(?P<dmy>(?:19|20)\d\d)\b)?)"
-    r"|(?P<wd>(?P<wdq>last\s+)?(?P<wdn>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
-    r"|(?P<rel>(?:yesterday|today|tonight|this morning|this afternoon|this evening|last night|overnight|"
+    r"|(?P<wd>(?P<wdq>(?i:last)\s+)?(?P<wdn>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
+    r"|(?P<rel>(?i:yesterday|today|tonight|this morning|this afternoon|this evening|last night|overnight|"
     r"earlier today|on (?:the )?previous day|the day before)\b)"
-    r"|(?P<week>(?:last|this|past|previous|earlier this) week(?:end)?\b)"
-    r"|(?P<month>(?:last|this|past|previous|earlier this) month\b)"
-    rf"|(?P<inm>(?:in|since|during|early|late|mid-?)\s+(?P<inmm>{_MONTH_RE})(?:\s+(?P<inmy>(?:19|20)\d\d))?\b)"
-    r"|(?P<year>(?:in|since|during)\s+(?P<yy>(?:19|20)\d\d)\b)"
+    r"|(?P<week>(?i:last|this|past|previous|earlier this) week(?:end)?\b)"
+    r"|(?P<month>(?i:last|this|past|previous|earlier this) month\b)"
+    rf"|(?P<inm>(?i:in|since|during|early|late|mid-?)\s+(?P<inmm>{_MONTH_RE})(?:\s+(?P<inmy>(?:19|20)\d\d))?\b)"
+    r"|(?P<year>(?i:in|since|during)\s+(?P<yy>(?:19|20)\d\d)\b)"
     r")",)
 
 
@@ -276,8 +276,8 @@ _DATE_RE = re.compile(
 # than letting _DATE_RE try every word)
 _DATE_ANCHOR = re.compile(
     r"\b(?=\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|"
-    r"Saturday|Sunday|last|yesterday|today|tonight|this|overnight|earlier|past|previous|on (?:the )?previous|"
-    r"the day before)|(?:in|since|during|early|late|mid-?)\s+[A-Z12])"
+    r"Saturday|Sunday|(?i:last|yesterday|today|tonight|this|overnight|earlier|past|previous|on (?:the )?previous)|"
+    r"(?i:the day before))|(?i:in|since|during|early|late|mid-?)\s+[A-Z12])"
 )
 
 

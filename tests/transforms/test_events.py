@@ -381,3 +381,9 @@ def test_event_location_skips_datelines_and_other_clauses(lexicon, actors):
     top = _top(_run(lexicon, actors, text, locations=locs))
     assert top["trigger_text"] == "attacked"
     assert top["location_id"] == locs[1]["location_id"]  # not the dateline, not the "after" clause's city
+
+
+def test_sentence_initial_relative_dates(lexicon, actors):
+    ev = _run(lexicon, actors, "Yesterday gunmen attacked a village.", "Last week troops clashed with rebels.")
+    assert _top(ev, "a0")["event_date"] == dt.date(2022, 11, 17)  # published on Friday 18 November
+    assert (_top(ev, "a1")["event_date"], _top(ev, "a1")["date_precision"]) == (dt.date(2022, 11, 11), "week")
