@@ -985,7 +985,11 @@ def _extract_rows(
                     "sentence_end": s1,
                     **mt.ev,
                     "actor_text": text[actor[0]:actor[1]] if actor else None,
-                    "actor_country": _span_country(actor, locs, loc_starts),
+                    "actor_country": _span_country(actor, locs, loc_starts) or (
+                        # police act in their own country
+                        loc.get("country_code") if loc and actor and lex.actor_type.get(text[actor[0]:actor[1]].lower()) == "police"
+                        else None
+                    ),
                     "recipient_text": text[recipient[0]:recipient[1]] if recipient else None,
                     "recipient_country": _span_country(recipient, locs, loc_starts),
                     "location_id": loc["location_id"] if loc else None,
