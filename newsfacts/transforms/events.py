@@ -296,6 +296,29 @@ def _date_matches(text: str, pos: int = 0, endpos: int | None = None) -> list[re
     return out
 
 
+def _date_matches_near(text: str, s0: int, s1: int, cues: tuple[list[int], list[int]]) -> list[re.Match]:
+    """_date_matches(text, s0, s1), looking only near date cues (month / weekday names, years,
+    relative words: every date expression starts at most 15 characters before one)."""
+    starts, ends = cues
+    out: list[re.Match] = []
+    end = s0
+    for j in range(bisect.bisect_left(starts, s0), len(starts)):
+        p = starts[j]
+        if p >= s1:
+            break
+        if ends[j] > s1:
+            continue
+        for am in _DATE_ANCHOR.finditer(text, max(end, s0, p - 15)):  # (no endpos: it would cut the lookahead)
+            if am.start() > p:
+                break
+            m = _DATE_RE.match(text, am.start())
+            if m is not None:
+                out.append(m)
+                end = m.end()
+                break
+    return out
+
+
 def _month(name: str) -> int:
     return _MONTHS[name.lower().rstrip(".")]
 
@@ -943,11 +966,9 @@ def _extract_rows(
         def dates_in(si: int) -> list[tuple[int, tuple[dt.date | None, str]]]:
             """Resolvable date expressions of sentence si: (start, (date, precision))."""
             hit = date_cache.get(si)
-            if hit is None and not _cue_within(cues["date"], *spans[si]):
-                hit = date_cache[si] = []  # no month, weekday, year or relative-time word
             if hit is None:
                 hit = date_cache[si] = [
-                    (dm.start(), d) for dm in _date_matches(text, *spans[si])
+                    (dm.start(), d) for dm in _date_matches_near(text, *spans[si], cues["date"])
                     if (d := _resolve_date(dm, pub))[0] is not None
                 ]
             return hit
