@@ -281,24 +281,10 @@ _DATE_ANCHOR = re.compile(
 )
 
 
-def _date_matches(text: str, pos: int = 0, endpos: int | None = None) -> list[re.Match]:
-    """The matches of _DATE_RE.finditer(text) that start in [pos, endpos), found from anchor words."""
-    out: list[re.Match] = []
-    end = 0
-    for am in _DATE_ANCHOR.finditer(text, pos, len(text) if endpos is None else endpos):
-        p = am.start()
-        if p < end:
-            continue
-        m = _DATE_RE.match(text, p)
-        if m is not None:
-            out.append(m)
-            end = m.end()
-    return out
-
-
 def _date_matches_near(text: str, s0: int, s1: int, cues: tuple[list[int], list[int]]) -> list[re.Match]:
-    """_date_matches(text, s0, s1), looking only near date cues (month / weekday names, years,
-    relative words: every date expression starts at most 15 characters before one)."""
+    """The _DATE_RE matches (non-overlapping, leftmost) starting in text[s0:s1], looked for only
+    near date cues (month / weekday names, years, relative words: every date expression starts
+    at most 15 characters before one), each from an anchor word (_DATE_ANCHOR)."""
     starts, ends = cues
     out: list[re.Match] = []
     end = s0
