@@ -845,7 +845,9 @@ def _article_mentions(
         if ev["event_type"] not in {"REQUEST", "ACCUSE", "THREATEN", "REJECT"}:
             fut = _FUTURE_BEFORE.search(text, lo, t0) if _cue_within(fut_cues, lo, t0) else None
             if fut is not None:
-                conditional = _CONDITION_AFTER.search(text, t1, s1) is not None
+                cond = _CONDITION_AFTER.search(text, t1, s1)
+                # "unless" / "or face" makes any announced act a threat; a plain "if" only a conflict act
+                conditional = cond is not None and cond.group(0).lower() != "if"
                 if fut.group("agree") or (fut.group("ready") and ev["event_type"] not in _CONFLICT_TYPES):
                     new_type = "AGREE"
                 elif fut.group("threat") or conditional or ev["event_type"] in _CONFLICT_TYPES:
