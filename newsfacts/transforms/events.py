@@ -195,6 +195,8 @@ _NEGATION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _COMPLEMENT_BEFORE = re.compile(r"\b(?:to|that|for|of|on|plan(?:s|ned)? to)\s+(?:\w+[\s,]+){0,4}$", re.IGNORECASE)
+# the trigger is the object of the verbal event just before it ("demanded a truce", "dismissed an appeal")
+_DIRECT_OBJECT = re.compile(r"\s+(?:(?:a|an|the|their|its|his|her|any|all|new|further|fresh|immediate|[\w-]+-old)\s+){0,3}")
 _INTENT_TYPES = {"AGREE", "REQUEST", "THREATEN", "REJECT", "ACCUSE"}
 # A trigger in a temporal / causal adjunct ("after bloody clashes", "since the peace accord",
 # "in protest of last week's arrest") names a background event, not the reported one.
@@ -868,7 +870,7 @@ def _article_mentions(
             prev is not None
             and prev[1].event_type in _INTENT_TYPES
             and t0 - prev[0] < 80
-            and _COMPLEMENT_BEFORE.search(text[prev[0]:t0])
+            and (_COMPLEMENT_BEFORE.search(text[prev[0]:t0]) or _DIRECT_OBJECT.fullmatch(text, prev[0], t0))
         )
         lo = max(s0, t0 - 60)
         background = _cue_within(bg_cues, lo, t0) and bool(_BACKGROUND_BEFORE.search(text, lo, t0))

@@ -387,3 +387,9 @@ def test_sentence_initial_relative_dates(lexicon, actors):
     ev = _run(lexicon, actors, "Yesterday gunmen attacked a village.", "Last week troops clashed with rebels.")
     assert _top(ev, "a0")["event_date"] == dt.date(2022, 11, 17)  # published on Friday 18 November
     assert (_top(ev, "a1")["event_date"], _top(ev, "a1")["date_precision"]) == (dt.date(2022, 11, 11), "week")
+
+
+def test_object_of_a_verbal_event_is_secondary(lexicon, actors):
+    ev = _run(lexicon, actors, "Bosnian Serbs demanded a truce with Moslem forces in the east.")
+    assert _top(ev)["event_type"] == "REQUEST"
+    assert set(ev["event_type"]) == {"REQUEST"}  # the truce is what was demanded, not an agreement
