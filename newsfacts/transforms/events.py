@@ -866,7 +866,9 @@ def _article_mentions(
                   "acled_event_type": None, "acled_sub_event_type": None}
             negated = False
         prev = last_in_sentence.get(si)
-        complement = bool(
+        # a participle clause after the main one (", killing 12 and arresting 5") adds detail
+        participle = prev is not None and text[t0 - 2:t0] == ", " and text[t0:t1].split(" ", 1)[0].lower().endswith("ing")
+        complement = participle or bool(
             prev is not None
             and prev[1].event_type in _INTENT_TYPES
             and t0 - prev[0] < 80
