@@ -116,6 +116,9 @@ def run(
     except SourceError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
+    from newsfacts.expectations.gate import preload
+
+    preload()  # GX imports while Prefect's server starts and the articles are extracted
     interactive = console.is_terminal
     reporter = RichReporter(console) if interactive else PlainReporter()
     progress.install(reporter)

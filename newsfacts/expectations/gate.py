@@ -230,10 +230,43 @@ class _GxSession:
 
 _SESSION: _GxSession | None = None
 _LOCK = threading.Lock()
+_PRELOAD: threading.Thread | None = None
+
+
+def _import_gx() -> None:
+    import logging
+
+    import great_expectations  # noqa: F401
+    import great_expectations.data_context.types.base  # noqa: F401
+
+    # that module sets its own logger to INFO on import and then logs ephemeral-context housekeeping
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+
+
+def _import_gx_quietly() -> None:
+    try:
+        _import_gx()
+    except Exception:  # run_gate imports again in the caller's thread and reports any error there
+        pass
+
+
+def preload() -> None:
+    """Start importing GX in a background thread (it takes 4-12 s); `run_gate` waits for it.
+
+    Callers start it while something slow that needs no Python, such as Prefect's temporary
+    server, is starting. GX is only ever imported by one thread: `run_gate` joins this one first.
+    """
+    global _PRELOAD
+    if _PRELOAD is None:
+        _PRELOAD = threading.Thread(target=_import_gx_quietly, name="gx-preload", daemon=True)
+        _PRELOAD.start()
 
 
 def _session(fresh: bool) -> _GxSession:
     global _SESSION
+    if _PRELOAD is not None:
+        _PRELOAD.join()
+    _import_gx()
     if fresh or _SESSION is None:
         _SESSION = _GxSession()
     return _SESSION

@@ -116,13 +116,7 @@ def extract_batch(articles: pl.DataFrame, reference: ReferenceData) -> dict[str,
 
 @task(name="validate", cache_policy=NO_CACHE, persist_result=False)
 def validate(tables: dict[str, pl.DataFrame], report_dir: Path, run_id: str):
-    import logging
-
-    import great_expectations.data_context.types.base  # noqa: F401  (sets its own logger to INFO on import)
-
     from newsfacts.expectations.gate import run_gate, write_report
-
-    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
     result = run_gate(tables)
     write_report(result, report_dir / f"dq-{run_id}.html")
