@@ -300,6 +300,15 @@ def test_empty_tables_pass(gate):
     assert result.success, result.summary()
 
 
+def test_preload_then_gate(gate):
+    gate.preload()
+    gate.preload()  # idempotent: one background import at most
+    assert gate._PRELOAD is not None
+    result = gate.run_gate(good_tables(), fresh_context=True)
+    assert not gate._PRELOAD.is_alive()
+    assert result.success, result.summary()
+
+
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_violation_is_named(bad_result, scenario):
     result, rows = bad_result
