@@ -36,6 +36,7 @@ import polars as pl
 
 from newsfacts.schema import EVENTS, FIGURES, conform
 from newsfacts.transforms.ids import id_expr
+from newsfacts.transforms.offsets import byte_to_char_offsets
 from newsfacts.transforms.sentences import sentence_spans
 
 # ---------------------------------------------------------------- regex helpers
@@ -50,46 +51,43 @@ def _context_index(rules: list[_Rule]) -> dict[str, list[int]]:
     return dict(rules_of)
 
 
+_WORD_BEFORE = re.compile(r"[\w-]")
+_WORD_AFTER = re.compile(r"\w|-\w")
+
+
 def _scan_batch(texts: pl.Series, words: list[str], bounded: bool = True) -> list[list[tuple[int, int, str]]]:
     """Every occurrence of the (lower-case) `words` in each text, overlapping ones included,
     word-bounded (not preceded by a word character or hyphen, not followed by a word
-    character or a hyphenated continuation) unless `bounded` is False: per text a list of (start, end, word) in character offsets, sorted by start then
-    longest first. One Aho-Corasick pass over the whole batch (polars), ASCII case-insensitive."""
+    character or a hyphenated continuation) unless `bounded` is False: per text a list of
+    (start, end, word) in character offsets, sorted by start then longest first.
+
+    One Aho-Corasick pass over the whole batch (polars, ASCII case-insensitive); offsets are
+    converted and boundaries checked per text in one linear pass, so a long non-ASCII
+    article with thousands of matches costs no more than its length."""
     n = texts.len()
     out: list[list[tuple[int, int, str]]] = [[] for _ in range(n)]
     if not words or n == 0:
         return out
     opts = {"ascii_case_insensitive": True, "overlapping": True}
-    found = (
-        pl.DataFrame({"text": texts.fill_null("")})
-        .with_row_index("row")
-        .with_columns(
-            byte=pl.col("text").str.find_many(words, **opts),
-            word=pl.col("text").str.extract_many(words, **opts),
-            ascii=pl.col("text").str.len_bytes() == pl.col("text").str.len_chars(),
-        )
-        .filter(pl.col("byte").list.len() > 0)
-        .explode("byte", "word")
-        .with_columns(
-            start=pl.when(pl.col("ascii")).then(pl.col("byte").cast(pl.Int64)).otherwise(
-                pl.col("text").cast(pl.Binary).bin.head(pl.col("byte").cast(pl.Int64)).cast(pl.String)
-                .str.len_chars().cast(pl.Int64)
-            ),
-            word=pl.col("word").str.to_lowercase(),
-        )
-        .with_columns(end=pl.col("start") + pl.col("word").str.len_chars().cast(pl.Int64))
-        .filter(
-            (pl.col("start") == 0)
-            | ~pl.col("text").str.slice(pl.col("start") - 1, 1).str.contains(r"^[\w-]")
-            | (not bounded),
-            ~pl.col("text").str.slice(pl.col("end"), 2).str.contains(r"^(?:\w|-\w)") | (not bounded),
-        )
-        .select("row", "start", "end", "word")
-        .unique()
-        .sort("row", "start", pl.col("end"), descending=[False, False, True])
+    found = pl.DataFrame({"text": texts.fill_null("")}).select(
+        byte=pl.col("text").str.find_many(words, **opts),
+        word=pl.col("text").str.extract_many(words, **opts).list.eval(pl.element().str.to_lowercase()),
     )
-    for r, a, b, w in zip(*(found[c].to_list() for c in ("row", "start", "end", "word"))):
-        out[r].append((a, b, w))
+    for row, (text, byte_offsets, matched) in enumerate(
+        zip(texts.fill_null("").to_list(), found["byte"].to_list(), found["word"].to_list())
+    ):
+        if not byte_offsets:
+            continue
+        hits = set()
+        for start, word in zip(byte_to_char_offsets(text, byte_offsets), matched):
+            end = start + len(word)
+            if bounded and (
+                (start > 0 and _WORD_BEFORE.match(text, start - 1, start))
+                or _WORD_AFTER.match(text[end : end + 2])
+            ):
+                continue
+            hits.add((start, end, word))
+        out[row] = sorted(hits, key=lambda m: (m[0], -m[1]))
     return out
 
 

@@ -141,9 +141,11 @@ def _haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) ->
 
 
 def _best(frame: pl.LazyFrame, score: str, keys: list[str]) -> pl.LazyFrame:
-    """The top-scored row per `keys` (ties: smaller place_id), with the runner-up score as `second`."""
+    """The top-scored row per `keys` (ties: smaller place_id, then demonym before toponym), with the
+    runner-up score as `second`. Every tie is broken explicitly so reruns give the same rows."""
+    ties = [c for c in ("place_id", "mention_kind") if c in frame.collect_schema().names()]
     return (
-        frame.sort([*keys, score, "place_id"], descending=[*[False] * len(keys), True, False])
+        frame.sort([*keys, score, *ties], descending=[*[False] * len(keys), True, *[False] * len(ties)], maintain_order=True)
         .group_by(keys, maintain_order=True)
         .agg(pl.all().first(), second=pl.col(score).slice(1, 1).first())
     )
@@ -229,7 +231,8 @@ def _discourse(cand: pl.LazyFrame) -> pl.LazyFrame:
     return (
         scored.join(name_best, on=["article_id", "name"], how="inner")
         .filter(pl.col("place_id") == pl.col("chosen"))
-        .unique(mention, keep="first")
+        .sort([*mention, "score", "mention_kind"], descending=[False, False, True, False], maintain_order=True)
+        .unique(mention, keep="first", maintain_order=True)
         .with_columns(second=pl.col("score") - pl.col("name_margin").fill_null(50.0))
     )
 
@@ -358,7 +361,15 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
             & ((pl.col("c_type") == "country") | (pl.col("c_a1") == pl.col("admin1_code")))
         )
         .drop("c_a1", "c_type")
-        .unique(["article_id", "start_char", "place_id", "mention_kind", "comma_hit"], keep="first")
+        # one row per reading; several gazetteer rows can give it (main and alternate names, package
+        # and supplement): keep the main name's row, then order by what later steps read, so reruns agree
+        .sort(
+            ["article_id", "start_char", "place_id", "mention_kind", "comma_hit",
+             pl.col("name_kind") != "main", "place_name", "population", "latitude", "longitude"],
+            maintain_order=True,
+            nulls_last=True,
+        )
+        .unique(["article_id", "start_char", "place_id", "mention_kind", "comma_hit"], keep="first", maintain_order=True)
     )
 
     ft = pl.col("feature_type")
