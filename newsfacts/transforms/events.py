@@ -1039,11 +1039,20 @@ def _link(figures: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
         .otherwise(0)
         .clip(lower_bound=0)
     )
+    # each figure's sentence among the sentences that hold events (sentences never overlap), so
+    # the join below pairs a figure only with its own sentence's events: linear in article size
+    event_sentences = e.select("article_id", "sentence_start", "sentence_end").unique().sort("sentence_start")
+    f = (
+        f.sort("start_char")
+        .join_asof(
+            event_sentences, left_on="start_char", right_on="sentence_start", by="article_id", check_sortedness=False
+        )
+        .filter(pl.col("start_char") < pl.col("sentence_end"))
+        .drop("sentence_end")
+    )
     return (
-        f.join(e, on="article_id", how="inner")
+        f.join(e, on=["article_id", "sentence_start"], how="inner")
         .filter(
-            pl.col("sentence_start") <= pl.col("start_char"),
-            pl.col("start_char") < pl.col("sentence_end"),
             (
                 pl.concat_str("cat", "event_type", separator="|").is_in(_COMPATIBLE_TYPES)
                 | pl.concat_str("cat", "acled_sub_event_type", separator="|").is_in(_COMPATIBLE_SUBS)
