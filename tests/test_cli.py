@@ -121,3 +121,15 @@ def test_missing_source_is_a_usage_error(tmp_path: Path):
     result = CliRunner().invoke(app, ["run", str(tmp_path / "nope.txt"), "--warehouse", str(tmp_path / "wh")])
     assert result.exit_code == 2
     assert not (tmp_path / "wh").exists()
+
+
+def test_gazetteer_command_builds_then_reuses_cache(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("NEWSFACTS_CACHE_DIR", str(tmp_path))
+    (tmp_path / "gazetteer-0000000000000000.parquet").write_bytes(b"stale")
+    built = CliRunner().invoke(app, ["gazetteer", "--rebuild"])
+    assert built.exit_code == 0, built.output
+    [cached] = list(tmp_path.glob("gazetteer-*.parquet"))
+    assert cached.name != "gazetteer-0000000000000000.parquet"
+    again = CliRunner().invoke(app, ["gazetteer"])
+    assert again.exit_code == 0 and "names" in again.output
+    assert list(tmp_path.glob("gazetteer-*.parquet")) == [cached]

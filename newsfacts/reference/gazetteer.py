@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from importlib import metadata
@@ -390,7 +391,10 @@ def load_gazetteer(seeds_dir: Path, cache_dir: Path) -> pl.DataFrame:
         return pl.read_parquet(path)
     frame = build_gazetteer(seeds_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     frame.write_parquet(tmp)
     tmp.replace(path)
+    for stale in cache_dir.glob("gazetteer-*.parquet"):
+        if stale != path:  # builds for older seeds or code: never read again
+            stale.unlink(missing_ok=True)
     return frame
