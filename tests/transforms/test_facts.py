@@ -126,34 +126,31 @@ def test_messy_text_yields_only_valid_facts(reference, texts):
     _check(articles, extract_facts(articles.lazy(), reference))
 
 
-def test_bundled_articles_yield_valid_facts(reference, project_root):
+@pytest.fixture(scope="module")
+def bundled_texts(project_root) -> list[str]:
     from newsfacts.sources.readers import RawRecord, expand_sources, read_source
 
-    texts = [
+    return [
         r.text
         for path in expand_sources([str(project_root / "seeds" / "articles")])
         for r in read_source(path, max_chars=10**7)
         if isinstance(r, RawRecord)
     ]
+
+
+def test_bundled_articles_yield_valid_facts(reference, bundled_texts):
+    texts = bundled_texts
     articles = _articles(texts)
     facts = extract_facts(articles.lazy(), reference)
     _check(articles, facts)
     assert min(facts[t].height for t in ("locations", "figures", "events")) > len(texts)
 
 
-def test_facts_do_not_depend_on_batching(reference, project_root):
+def test_facts_do_not_depend_on_batching(reference, bundled_texts):
     """The flow cuts articles into batches; an article's facts must not depend on its neighbours."""
     from polars.testing import assert_frame_equal
 
-    from newsfacts.sources.readers import RawRecord, expand_sources, read_source
-
-    texts = [
-        r.text
-        for path in expand_sources([str(project_root / "seeds" / "articles")])
-        for r in read_source(path, max_chars=10**7)
-        if isinstance(r, RawRecord)
-    ]
-    articles = _articles(texts)
+    articles = _articles(bundled_texts)
     whole = extract_facts(articles.lazy(), reference)
     parts = [extract_facts(articles.slice(offset, 7).lazy(), reference) for offset in range(0, articles.height, 7)]
     for table in ("sentences", "locations", "figures", "events"):
