@@ -37,7 +37,7 @@ def test_first_run_fills_every_table_and_prints_summary(seeded_warehouse):
     assert counts["articles"] >= 21
     for table in ("locations", "figures", "events"):
         assert counts[table] > counts["articles"], (table, counts)
-    assert counts["rejects"] == 1
+    assert counts["rejects"] == 2  # broken.jsonl line 2 and the bundled photo-only wire item
     assert counts["runs"] == 1
     for word in ("new articles", "duplicates", "rejects", "data quality", "passed", "seconds", "SELECT"):
         assert word in output

@@ -72,13 +72,14 @@ class LocalWarehouse:
         staged: list[tuple[Path, Path]] = []
         tmp_db = self.root / f".{DB_NAME}.{run_id}.tmp"
         try:
+            for table in TABLES:  # one folder per table, also while it has no rows
+                (self.parquet_dir / table).mkdir(parents=True, exist_ok=True)
             for table, frame in tables.items():
                 if table not in TABLES:
                     raise PublishError(f"unknown table {table!r}")
                 if frame.height == 0:
                     continue
                 folder = self.parquet_dir / table
-                folder.mkdir(parents=True, exist_ok=True)
                 final = folder / f"part-{run_id}.parquet"
                 if final.exists():
                     raise PublishError(f"{final} exists: run ids must be unique")

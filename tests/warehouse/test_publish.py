@@ -34,6 +34,7 @@ def test_publish_adds_parts_and_rebuilds_database(tmp_path: Path):
     finally:
         con.close()
     assert not list(tmp_path.rglob("*.tmp"))
+    assert {p.name for p in (tmp_path / "parquet").iterdir()} >= {"articles", "locations", "figures", "events", "rejects", "runs"}
 
 
 def test_failed_publish_leaves_warehouse_unchanged(tmp_path: Path):
