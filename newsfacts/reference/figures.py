@@ -22,6 +22,8 @@ from pathlib import Path
 
 import polars as pl
 
+from newsfacts.schema import conform
+
 LEXICON_SCHEMA = pl.Schema(
     {
         "kind": pl.String,
@@ -48,52 +50,24 @@ def _read(path: Path) -> pl.DataFrame:
     return pl.read_csv(path, infer_schema=False, encoding="utf8")
 
 
+def _part(kind: str, path: Path, term: str, **fixed: str) -> pl.LazyFrame:
+    """One CSV as lexicon rows: its `term` column renamed, `fixed` values filled in, absent columns NULL."""
+    frame = _read(path).rename({term: "term"}).with_columns(
+        kind=pl.lit(kind), **{name: pl.lit(value) for name, value in fixed.items()}
+    )
+    return conform(frame, LEXICON_SCHEMA)
+
+
 def load_figure_lexicon(seeds_dir: Path) -> pl.DataFrame:
     """Read `seeds_dir/lexicons/figure_{units,objects,context,things,currency_cues}.csv` into one frame
     (LEXICON_SCHEMA)."""
     base = Path(seeds_dir) / "lexicons"
-    units = _read(base / _FILES["unit"]).select(
-        pl.lit("unit").alias("kind"),
-        pl.col("surface").alias("term"),
-        "unit",
-        "category",
-        "position",
-        "case",
-    )
-    objects = _read(base / _FILES["object"]).select(
-        pl.lit("object").alias("kind"),
-        pl.col("word").alias("term"),
-        pl.lit(None, pl.String).alias("unit"),
-        "category",
-        pl.lit(None, pl.String).alias("position"),
-        pl.lit("ci").alias("case"),
-    )
-    context = _read(base / _FILES["context"]).select(
-        pl.lit("context").alias("kind"),
-        "term",
-        pl.lit(None, pl.String).alias("unit"),
-        "category",
-        pl.lit(None, pl.String).alias("position"),
-        pl.lit("ci").alias("case"),
-    )
-    things = _read(base / _FILES["thing"]).select(
-        pl.lit("thing").alias("kind"),
-        pl.col("word").alias("term"),
-        pl.lit(None, pl.String).alias("unit"),
-        pl.lit("COUNT").alias("category"),
-        pl.lit(None, pl.String).alias("position"),
-        pl.lit("ci").alias("case"),
-    )
-    currency = _read(base / _FILES["currency"]).select(
-        pl.lit("currency").alias("kind"),
-        pl.col("surface").alias("term"),
-        "unit",
-        pl.lit("MONEY").alias("category"),
-        pl.lit(None, pl.String).alias("position"),
-        pl.lit("ci").alias("case"),
-        "cue",
-    )
-    frames = [units, objects, context, things]
-    out = pl.concat([f.with_columns(pl.lit(None, pl.String).alias("cue")) for f in frames] + [currency], how="vertical")
-    out = out.with_columns(pl.col("category").str.to_uppercase())
-    return out.select([pl.col(c).cast(t) for c, t in LEXICON_SCHEMA.items()])
+    parts = [
+        _part("unit", base / _FILES["unit"], "surface"),
+        _part("object", base / _FILES["object"], "word", case="ci"),
+        _part("context", base / _FILES["context"], "term", case="ci"),
+        _part("thing", base / _FILES["thing"], "word", category="COUNT", case="ci"),
+        _part("currency", base / _FILES["currency"], "surface", category="MONEY", case="ci"),
+    ]
+    return pl.concat(parts).with_columns(pl.col("category").str.to_uppercase()).collect()
+
