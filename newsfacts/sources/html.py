@@ -36,10 +36,8 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # readers imports this module, so the record types are imported lazily at run time
-    from newsfacts.sources.readers import RawRecord, Reject
+from newsfacts.sources.records import RawRecord, Reject, body_reject
 
 MAX_DEPTH = 250  # deeper elements are attached to their depth-250 ancestor (keeps recursion bounded)
 
@@ -806,8 +804,6 @@ def _first_h1(root: _Node) -> str | None:
 
 def parse_html(raw: bytes, source: str, *, max_chars: int, url: str | None) -> Iterator[RawRecord | Reject]:
     """One `RawRecord` with the page's article body and metadata, or one `Reject`."""
-    from newsfacts.sources.readers import RawRecord, Reject
-
     if b"\x00" in raw[:8192] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         yield Reject(source, "not_text", "binary content (NUL bytes)")
         return
@@ -817,11 +813,9 @@ def parse_html(raw: bytes, source: str, *, max_chars: int, url: str | None) -> I
         yield Reject(source, "parse_error", f"{type(exc).__name__}: {exc}"[:300])
         return
     text = found["text"]
-    if not text:
-        yield Reject(source, "empty", "no body text found in HTML")
-        return
-    if len(text) > max_chars:
-        yield Reject(source, "too_large", f"{len(text)} characters > {max_chars}")
+    problem = body_reject(text, source, max_chars=max_chars, empty_detail="no body text found in HTML")
+    if problem:
+        yield problem
         return
     yield RawRecord(
         doc_id=source,

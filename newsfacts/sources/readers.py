@@ -13,10 +13,10 @@ import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from newsfacts.sources.html import parse_html
+from newsfacts.sources.records import Item, RawRecord, Reject, body_reject
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -27,25 +27,6 @@ class SourceError(ValueError):
     """A SOURCE argument that cannot be read at all (a usage error, not a reject)."""
 
 
-@dataclass(frozen=True)
-class RawRecord:
-    doc_id: str
-    source: str
-    text: str
-    title: str | None = None
-    url: str | None = None
-    published_at: str | None = None
-    language: str | None = None
-
-
-@dataclass(frozen=True)
-class Reject:
-    source: str
-    reason: str
-    detail: str
-
-
-Item = RawRecord | Reject
 
 
 def is_url(source: str) -> bool:
@@ -169,11 +150,9 @@ def parse_jsonl(raw: bytes, source: str, *, max_chars: int) -> Iterator[Item]:
         if not isinstance(text, str):
             yield Reject(where, "not_text", f"'text' is {type(text).__name__}")
             continue
-        if not text.strip():
-            yield Reject(where, "empty", "'text' is blank")
-            continue
-        if len(text) > max_chars:
-            yield Reject(where, "too_large", f"{len(text)} characters > {max_chars}")
+        problem = body_reject(text, where, max_chars=max_chars, empty_detail="'text' is blank")
+        if problem:
+            yield problem
             continue
         yield RawRecord(
             doc_id=_opt_str(obj.get("id")) or where,
