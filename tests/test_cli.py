@@ -39,6 +39,14 @@ def test_first_run_fills_every_table_and_prints_summary(seeded_warehouse):
         assert counts[table] > counts["articles"], (table, counts)
     assert counts["rejects"] == 2  # broken.jsonl line 2 and the bundled photo-only wire item
     assert counts["runs"] == 1
+    con = duckdb.connect(str(folder / "newsfacts.duckdb"), read_only=True)
+    try:
+        run = con.execute(
+            "select status, articles_new, rejects, locations_rows, figures_rows, events_rows, dq_outcome from runs"
+        ).fetchall()
+    finally:
+        con.close()
+    assert run == [("completed", counts["articles"], 2, counts["locations"], counts["figures"], counts["events"], "passed")]
     for word in ("new articles", "duplicates", "rejects", "data quality", "passed", "seconds", "SELECT"):
         assert word in output
     for table in CONTRACT_TABLES:

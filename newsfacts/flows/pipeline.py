@@ -59,6 +59,23 @@ class RunSummary:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def run_row(self, started_at: datetime) -> pl.DataFrame:
+        """This run as its row of the `runs` table."""
+        row = {
+            "run_id": self.run_id,
+            "started_at": started_at,
+            "finished_at": datetime.now(timezone.utc),
+            "status": self.status,
+            "inputs_seen": self.inputs_seen,
+            "articles_new": self.articles_new,
+            "duplicates_skipped": self.duplicates_skipped,
+            "rejects": self.rejects,
+            **{f"{name}_rows": self.new_rows.get(name, 0) for name in FACT_TABLES},
+            "dq_outcome": self.dq_outcome,
+            "seconds": self.seconds,
+        }
+        return conform(pl.DataFrame([row]), RUNS).collect()
+
 
 @dataclass
 class LoadedInputs:
@@ -216,26 +233,9 @@ def newsfacts_run(sources: list[str] | None = None, warehouse_dir: str | None = 
     summary.new_rows["rejects"] = rejects.height
     summary.status = "completed"
     summary.seconds = round(time.perf_counter() - started, 2)
-    run_row = pl.DataFrame(
-        {
-            "run_id": [run_id],
-            "started_at": [now],
-            "finished_at": [datetime.now(timezone.utc)],
-            "status": [summary.status],
-            "inputs_seen": [summary.inputs_seen],
-            "articles_new": [summary.articles_new],
-            "duplicates_skipped": [summary.duplicates_skipped],
-            "rejects": [summary.rejects],
-            "locations_rows": [tables["locations"].height],
-            "figures_rows": [tables["figures"].height],
-            "events_rows": [tables["events"].height],
-            "dq_outcome": [summary.dq_outcome],
-            "seconds": [summary.seconds],
-        }
-    )
     reporter.stage("publish", 1)
     summary.total_rows = publish(
-        warehouse, run_id, {**tables, "rejects": rejects, "runs": conform(run_row, RUNS).collect()}
+        warehouse, run_id, {**tables, "rejects": rejects, "runs": summary.run_row(started_at=now)}
     )
     reporter.advance("publish")
     reporter.done("publish", str(warehouse.db_path))
