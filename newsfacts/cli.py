@@ -1,4 +1,4 @@
-"""The `newsfacts` command line: run the pipeline, query the warehouse, build reference data."""
+"""The `newsfacts` command line: run the pipeline, serve it to the Prefect UI, query the warehouse, build reference data."""
 from __future__ import annotations
 
 import os
@@ -101,8 +101,8 @@ def _print_summary(summary, db_path: Path) -> None:
 
 @app.command()
 def run(
-    sources: Annotated[Optional[list[str]], typer.Argument(help="files, folders (recursive) or http(s) URLs; default: seeds/articles")] = None,
-    warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./warehouse)")] = None,
+    sources: Annotated[Optional[list[str]], typer.Argument(help="files, folders (recursive) or http(s) URLs; default: the bundled sample articles")] = None,
+    warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./data)")] = None,
 ) -> None:
     """Load, extract, validate and publish articles into the warehouse."""
     from newsfacts import progress
@@ -110,9 +110,9 @@ def run(
     from newsfacts.settings import Settings
     from newsfacts.sources.readers import SourceError, expand_sources
 
-    settings = Settings(**({"warehouse_dir": warehouse} if warehouse else {}))
+    settings = Settings()
     try:
-        expand_sources(sources or [])
+        expand_sources([settings.resolve_source(s) for s in sources or []])
     except SourceError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
@@ -122,12 +122,13 @@ def run(
     interactive = console.is_terminal
     reporter = RichReporter(console) if interactive else PlainReporter()
     progress.install(reporter)
+    warehouse_dir = str(settings.resolve(warehouse)) if warehouse else None
     try:
         if interactive:
             with reporter:
-                summary = newsfacts_run(sources=sources, warehouse_dir=str(settings.warehouse_dir))
+                summary = newsfacts_run(sources=sources, warehouse_dir=warehouse_dir)
         else:
-            summary = newsfacts_run(sources=sources, warehouse_dir=str(settings.warehouse_dir))
+            summary = newsfacts_run(sources=sources, warehouse_dir=warehouse_dir)
     except DataQualityError as exc:
         console.print(f"[red]data-quality gate failed; the warehouse was left as it was[/red]\n{exc.summary.dq_summary}")
         if exc.summary.dq_report:
@@ -139,9 +140,62 @@ def run(
 
 
 @app.command()
+def serve(
+    cron: Annotated[Optional[str], typer.Option(help='schedule the ingest deployment, e.g. "0 * * * *" (default: no schedule)')] = None,
+    base_dir: Annotated[Optional[Path], typer.Option("--base-dir", help="relative paths in runs resolve here (default: this folder)")] = None,
+    warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="the run form's default warehouse folder (default: ./data)")] = None,
+) -> None:
+    """Serve the ingest and rebuild-warehouse deployments to the Prefect server at PREFECT_API_URL.
+
+    Runs triggered from the UI execute in this process's machine with its settings; relative paths
+    resolve against --base-dir, as `newsfacts run` resolves them against its working directory.
+    """
+    base = (base_dir or Path.cwd()).expanduser().resolve()
+    os.environ["NEWSFACTS_BASE_DIR"] = str(base)  # inherited by every flow-run subprocess
+    if warehouse:
+        os.environ["NEWSFACTS_WAREHOUSE_DIR"] = str((base / warehouse.expanduser()).resolve())
+    from prefect import serve as prefect_serve
+    from prefect.settings import PREFECT_API_URL
+
+    from newsfacts.flows.deployments import build_deployments
+    from newsfacts.settings import Settings
+
+    if not PREFECT_API_URL.value():
+        console.print(
+            "[red]error:[/red] PREFECT_API_URL is not set: start a server (`uv run prefect server start`) and "
+            "export PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
+        raise typer.Exit(2)
+    if cron:
+        from prefect.client.schemas.schedules import CronSchedule
+
+        try:
+            CronSchedule(cron=cron)
+        except ValueError:
+            console.print(f"[red]error:[/red] not a cron expression: {cron!r}")
+            raise typer.Exit(2)
+    settings = Settings()
+    console.print(f"serving newsfacts deployments to {PREFECT_API_URL.value()} (base directory {base}); Ctrl-C stops")
+    prefect_serve(*build_deployments(settings, cron=cron), print_starting_message=True)
+
+
+@app.command()
+def rebuild(
+    warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./data)")] = None,
+) -> None:
+    """Rebuild the warehouse's DuckDB file and marts from its Parquet parts."""
+    from newsfacts.flows.maintenance import rebuild_warehouse
+    from newsfacts.settings import Settings
+
+    settings = Settings()
+    counts = rebuild_warehouse(warehouse_dir=str(settings.resolve(warehouse)) if warehouse else None)
+    console.print(", ".join(f"{table} {n}" for table, n in counts.items()))
+
+
+@app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="a SQL query against the warehouse (read-only)")],
-    warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./warehouse)")] = None,
+    warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./data)")] = None,
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json (one object per line)")] = "table",
     limit: Annotated[int, typer.Option(help="rows to show in table format")] = 50,
 ) -> None:
@@ -157,7 +211,8 @@ def query(
     if output_format not in {"table", "csv", "json"}:
         console.print(f"[red]error:[/red] --format must be table, csv or json, not {output_format!r}")
         raise typer.Exit(2)
-    folder = warehouse or Settings().warehouse_dir
+    settings = Settings()
+    folder = settings.resolve(warehouse) if warehouse else settings.warehouse_path
     path = folder / DB_NAME
     if not path.exists():
         console.print(f"[red]error:[/red] no warehouse at {path}; run `newsfacts run` first")
@@ -201,13 +256,13 @@ def gazetteer(
 
     settings = Settings()
     if rebuild:
-        for cached in settings.cache_dir.glob("gazetteer-*.parquet"):
+        for cached in settings.cache_path.glob("gazetteer-*.parquet"):
             cached.unlink()
     started = time.perf_counter()
-    frame = load_gazetteer(settings.seeds_dir, settings.cache_dir)
+    frame = load_gazetteer(settings.seeds_path, settings.cache_path)
     console.print(
         f"gazetteer: {frame.height} names, {frame['feature_type'].value_counts().height} feature types, "
-        f"{time.perf_counter() - started:.1f} s, cache {settings.cache_dir}"
+        f"{time.perf_counter() - started:.1f} s, cache {settings.cache_path}"
     )
 
 

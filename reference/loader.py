@@ -10,8 +10,8 @@ from newsfacts.transforms.facts import ReferenceData
 
 def load_reference(settings: Settings) -> ReferenceData:
     return ReferenceData(
-        gazetteer=load_gazetteer(settings.seeds_dir, settings.cache_dir),
-        figure_lexicon=load_figure_lexicon(settings.seeds_dir),
-        event_lexicon=load_event_lexicon(settings.seeds_dir),
-        actors=load_actor_dictionary(settings.seeds_dir),
+        gazetteer=load_gazetteer(settings.seeds_path, settings.cache_path),
+        figure_lexicon=load_figure_lexicon(settings.seeds_path),
+        event_lexicon=load_event_lexicon(settings.seeds_path),
+        actors=load_actor_dictionary(settings.seeds_path),
     )

@@ -27,6 +27,12 @@ class SourceError(ValueError):
     """A SOURCE argument that cannot be read at all (a usage error, not a reject)."""
 
 
+class TransientFetchError(OSError):
+    """A fetch that may succeed if tried again: no connection, a timeout, HTTP 429 or 5xx.
+
+    Raised only when the caller asks for it (`raise_transient=True`, the flow's retrying
+    task); otherwise the failure is a `fetch_error` reject like any other.
+    """
 
 
 def is_url(source: str) -> bool:
@@ -63,10 +69,16 @@ def expand_sources(sources: Iterable[str]) -> list[str]:
     return out
 
 
-def read_source(source: str, *, max_chars: int, timeout_s: float = 20.0) -> Iterator[Item]:
-    """Yield the records (or rejects) one source holds."""
+def read_source(
+    source: str, *, max_chars: int, timeout_s: float = 20.0, raise_transient: bool = False
+) -> Iterator[Item]:
+    """Yield the records (or rejects) one source holds.
+
+    With `raise_transient`, a URL that fails in a way worth retrying raises `TransientFetchError`
+    instead of yielding a `fetch_error` reject.
+    """
     if is_url(source):
-        yield from _read_url(source, max_chars=max_chars, timeout_s=timeout_s)
+        yield from _read_url(source, max_chars=max_chars, timeout_s=timeout_s, raise_transient=raise_transient)
         return
     path = Path(source)
     fmt, gz = _suffixes(path)
@@ -165,7 +177,13 @@ def parse_jsonl(raw: bytes, source: str, *, max_chars: int) -> Iterator[Item]:
         )
 
 
-def _read_url(url: str, *, max_chars: int, timeout_s: float) -> Iterator[Item]:
+def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code == 429 or exc.code >= 500
+    return isinstance(exc, (urllib.error.URLError, TimeoutError, ConnectionError))
+
+
+def _read_url(url: str, *, max_chars: int, timeout_s: float, raise_transient: bool = False) -> Iterator[Item]:
     request = urllib.request.Request(url, headers={"User-Agent": "newsfacts/0.1"})
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
@@ -173,6 +191,8 @@ def _read_url(url: str, *, max_chars: int, timeout_s: float) -> Iterator[Item]:
             raw = response.read(max_chars * 4 + 1)
             final_url = response.geturl()
     except (urllib.error.URLError, OSError, ValueError) as exc:
+        if raise_transient and _is_transient(exc):
+            raise TransientFetchError(f"{url}: {exc}") from exc
         yield Reject(url, "fetch_error", str(exc)[:300])
         return
     if len(raw) > max_chars * 4:

@@ -5,11 +5,19 @@ rows: the source of truth) and `DIR/newsfacts.duckdb` (built from all parts).
 DuckDB 2 refuses every other open while a process writes a file, so the
 database is never written in place: each publish builds a new file beside it
 and renames it over the old one, and readers only ever see a whole warehouse.
+
+Writers take `DIR/.publish.lock` (an exclusive `flock`) for the whole publish, so two
+runs into one warehouse never publish over each other: the second waits, then drops
+the rows the first one already published (`unpublished`) before adding its own.
 """
 from __future__ import annotations
 
+import fcntl
 import os
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -23,6 +31,10 @@ DB_NAME = "newsfacts.duckdb"
 
 class PublishError(RuntimeError):
     """The warehouse could not be updated; it was left as it was."""
+
+
+class WarehouseBusy(PublishError):
+    """Another process held the warehouse's publish lock for longer than the wait allowed."""
 
 
 def _sql(name: str) -> str:
@@ -39,6 +51,54 @@ class LocalWarehouse:
     """The default storage: a local folder holding Parquet parts and the DuckDB file."""
 
     root: Path
+    lock_timeout_s: float = 600.0
+    _lock_depth: int = field(default=0, init=False, repr=False, compare=False)
+    _lock_fd: int | None = field(default=None, init=False, repr=False, compare=False)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the warehouse's exclusive publish lock (re-entrant within this object)."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / ".publish.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.lock_timeout_s
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise WarehouseBusy(
+                            f"{self.root} is being published by another run; gave up after {self.lock_timeout_s:.0f} s"
+                        ) from None
+                    time.sleep(0.2)
+            self._lock_fd, self._lock_depth = fd, 1
+            try:
+                yield
+            finally:
+                self._lock_fd, self._lock_depth = None, 0
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def unpublished(self, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+        """`tables` without the rows whose primary keys are already published (call under `locked()`)."""
+        out = {}
+        for table, frame in tables.items():
+            key = PRIMARY_KEYS.get(table)
+            if key is None or frame.height == 0:
+                out[table] = frame
+                continue
+            known = self.known_keys(table)
+            out[table] = frame.filter(~pl.col(key).is_in(known.implode())) if known.len() else frame
+        return out
 
     @property
     def db_path(self) -> Path:
@@ -68,6 +128,16 @@ class LocalWarehouse:
 
     def publish(self, run_id: str, tables: dict[str, pl.DataFrame]) -> None:
         """Add `tables` (new rows only) as this run's parts and swap in a rebuilt DuckDB file."""
+        with self.locked():
+            self._publish(run_id, tables)
+
+    def rebuild(self) -> dict[str, int]:
+        """Rebuild the DuckDB file (tables and marts) from the Parquet parts; returns rows per table."""
+        with self.locked():
+            self._publish(f"rebuild-{os.getpid()}-{time.time_ns()}", {})
+            return self.row_counts()
+
+    def _publish(self, run_id: str, tables: dict[str, pl.DataFrame]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         staged: list[tuple[Path, Path]] = []
         tmp_db = self.root / f".{DB_NAME}.{run_id}.tmp"

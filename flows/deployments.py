@@ -1,0 +1,51 @@
+"""The deployments `newsfacts serve` serves (and `prefect.yaml` declares for `prefect deploy`).
+
+- `newsfacts-run/ingest`: the ingest flow; its parameters (sources, warehouse, batch size, workers,
+  fetch settings) form the run form in the UI, pre-filled with the serving process's settings.
+  Optional cron schedule, off by default.
+- `newsfacts-rebuild/rebuild-warehouse`: rebuild the DuckDB file and marts from the Parquet parts.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from newsfacts.flows.maintenance import rebuild_warehouse
+from newsfacts.flows.pipeline import newsfacts_run
+from newsfacts.settings import Settings
+
+INGEST = "ingest"
+REBUILD = "rebuild-warehouse"
+TAGS = ["newsfacts"]
+
+
+def ingest_defaults(settings: Settings) -> dict[str, Any]:
+    """The ingest form's pre-filled values: this process's settings, paths made absolute."""
+    return {
+        "warehouse_dir": str(settings.warehouse_path),
+        "batch_size": settings.batch_size,
+        "max_workers": settings.max_workers,
+        "max_article_chars": settings.max_article_chars,
+        "fetch_timeout_s": settings.fetch_timeout_s,
+        "fetch_retries": settings.fetch_retries,
+    }
+
+
+def build_deployments(settings: Settings, cron: str | None = None) -> list:
+    """Runner deployments for `prefect.serve`."""
+    ingest = newsfacts_run.to_deployment(
+        name=INGEST,
+        cron=cron,
+        parameters=ingest_defaults(settings),
+        description=(
+            "Read articles, extract events, figures and locations, validate and publish them. "
+            f"Relative paths resolve against {settings.base_dir}."
+        ),
+        tags=TAGS,
+    )
+    rebuild = rebuild_warehouse.to_deployment(
+        name=REBUILD,
+        parameters={"warehouse_dir": str(settings.warehouse_path)},
+        description="Rebuild the warehouse's DuckDB file and marts from its Parquet parts.",
+        tags=TAGS,
+    )
+    return [ingest, rebuild]

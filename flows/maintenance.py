@@ -1,0 +1,43 @@
+"""Maintenance flows for a warehouse folder: rebuild the DuckDB file and its marts from the Parquet parts.
+
+Deployment `newsfacts-rebuild/rebuild-warehouse`. Run it after editing a mart's SQL, after copying
+Parquet parts in from elsewhere, or to recover a deleted or damaged `newsfacts.duckdb`: the Parquet
+parts are the source of truth. It takes the warehouse's publish lock, so it never interleaves with a run.
+"""
+from __future__ import annotations
+
+import time
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from newsfacts.flows.pipeline import run_settings
+from newsfacts.warehouse.publish import LocalWarehouse
+
+
+@task(name="rebuild-database", cache_policy=NO_CACHE, persist_result=False)
+def rebuild_database(warehouse: LocalWarehouse) -> dict[str, int]:
+    return warehouse.rebuild()
+
+
+@flow(name="newsfacts-rebuild", persist_result=False, validate_parameters=True)
+def rebuild_warehouse(warehouse_dir: str | None = None) -> dict[str, int]:
+    """Rebuild the warehouse's DuckDB file (tables and mart views) from its Parquet parts.
+
+    Args:
+        warehouse_dir: Warehouse folder, relative to the base directory (NEWSFACTS_BASE_DIR).
+            Empty: NEWSFACTS_WAREHOUSE_DIR or ./data.
+    """
+    settings = run_settings(warehouse_dir=warehouse_dir)
+    warehouse = LocalWarehouse(settings.warehouse_path)
+    started = time.perf_counter()
+    counts = rebuild_database(warehouse)
+    rows = "\n".join(f"| {table} | {n} |" for table, n in counts.items())
+    create_markdown_artifact(
+        f"# Warehouse rebuilt\n\n`{warehouse.db_path}` in {time.perf_counter() - started:.1f} s\n\n"
+        f"| table | rows |\n|---|---:|\n{rows}\n",
+        key="newsfacts-rebuild-summary",
+        description="rows per table after the rebuild",
+    )
+    return counts

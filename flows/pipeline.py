@@ -1,0 +1,338 @@
+"""The ingest flow (`newsfacts run`, deployment `newsfacts-run/ingest`): read -> articles -> extract -> validate -> publish.
+
+Flows only sequence; the work is in `newsfacts.sources`, `newsfacts.transforms`,
+`newsfacts.expectations` and `newsfacts.warehouse`. The run graph a person reads in the
+Prefect UI: one `read <source>` task per SOURCE argument (the only tasks that retry: a URL
+that times out or answers 5xx is tried again), `build-articles`, `load-reference`, one
+`extract batch i/n` task per batch of articles (never one per article) on a bounded thread
+pool, `validate`, `publish`. A run triggered from the UI behaves like the CLI: relative paths
+resolve against the settings' base directory, GX is imported in the background from the start.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from prefect import flow, task, unmapped
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from newsfacts import progress
+from newsfacts.flows import artifacts
+from newsfacts.reference.loader import load_reference
+from newsfacts.schema import REJECTS, RUNS, TABLES, conform, empty
+from newsfacts.settings import Settings
+from newsfacts.sources.readers import RawRecord, Reject, TransientFetchError, expand_sources, read_source
+from newsfacts.transforms.articles import RAW_RECORDS, build_articles, split_new_articles
+from newsfacts.transforms.facts import ReferenceData, extract_facts
+from newsfacts.transforms.ids import id_expr
+from newsfacts.warehouse.publish import LocalWarehouse
+
+FACT_TABLES = ("locations", "figures", "events")
+REJECT_COLUMNS = {"source": pl.String, "reason": pl.String, "detail": pl.String}
+
+
+class DataQualityError(RuntimeError):
+    """The data-quality gate failed; nothing was published. The message names the failing expectations."""
+
+    def __init__(self, message: str, summary: "RunSummary") -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    warehouse: str
+    base_dir: str = ""
+    status: str = "running"
+    sources_seen: int = 0
+    inputs_seen: int = 0
+    articles_new: int = 0
+    duplicates_skipped: int = 0
+    rejects: int = 0
+    new_rows: dict[str, int] = field(default_factory=dict)
+    total_rows: dict[str, int] = field(default_factory=dict)
+    dq_outcome: str = "not run"
+    dq_summary: str = ""
+    dq_report: str | None = None
+    seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def run_row(self, started_at: datetime) -> pl.DataFrame:
+        """This run as its row of the `runs` table."""
+        row = {
+            "run_id": self.run_id,
+            "started_at": started_at,
+            "finished_at": datetime.now(timezone.utc),
+            "status": self.status,
+            "inputs_seen": self.inputs_seen,
+            "articles_new": self.articles_new,
+            "duplicates_skipped": self.duplicates_skipped,
+            "rejects": self.rejects,
+            **{f"{name}_rows": self.new_rows.get(name, 0) for name in FACT_TABLES},
+            "dq_outcome": self.dq_outcome,
+            "seconds": self.seconds,
+        }
+        return conform(pl.DataFrame([row]), RUNS).collect()
+
+
+@dataclass
+class SourceItems:
+    """What one SOURCE argument held: its files or URLs, the records read and the inputs refused."""
+
+    inputs: int
+    records: list[RawRecord]
+    rejects: list[Reject]
+
+
+def _retry_only_transient(task, task_run, state) -> bool:
+    try:
+        state.result()
+    except TransientFetchError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="read-source",
+    task_run_name="read {source}",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=_retry_only_transient,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def read_one_source(source: str, max_chars: int, timeout_s: float) -> SourceItems:
+    """Read one SOURCE (a file, a folder read recursively, or a URL) into records and rejects."""
+    paths = expand_sources([source])
+    records: list[RawRecord] = []
+    rejects: list[Reject] = []
+    for path in paths:
+        for item in read_source(path, max_chars=max_chars, timeout_s=timeout_s, raise_transient=True):
+            (records if isinstance(item, RawRecord) else rejects).append(item)
+    return SourceItems(inputs=len(paths), records=records, rejects=rejects)
+
+
+@task(name="build-articles", cache_policy=NO_CACHE, persist_result=False)
+def new_articles(records: pl.DataFrame, known_ids: pl.Series, run_id: str, now: datetime) -> tuple[pl.DataFrame, int]:
+    articles = build_articles(records.lazy(), run_id=run_id, ingested_at=now).collect()
+    return split_new_articles(articles, known_ids)
+
+
+@task(name="load-reference", cache_policy=NO_CACHE, persist_result=False)
+def reference_data(settings: Settings) -> ReferenceData:
+    return load_reference(settings)
+
+
+@task(name="extract-batch", task_run_name="extract batch {batch_no}/{batches}", cache_policy=NO_CACHE, persist_result=False)
+def extract_batch(articles: pl.DataFrame, reference: ReferenceData, batch_no: int, batches: int) -> dict[str, pl.DataFrame]:
+    facts = extract_facts(articles.lazy(), reference)
+    progress.current().advance("extract", articles.height)
+    return facts
+
+
+@task(name="validate", cache_policy=NO_CACHE, persist_result=False)
+def validate(tables: dict[str, pl.DataFrame], report_dir: Path, run_id: str):
+    from newsfacts.expectations.gate import run_gate, write_report
+
+    result = run_gate(tables)
+    write_report(result, report_dir / f"dq-{run_id}.html")
+    return result
+
+
+@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
+def publish(
+    warehouse: LocalWarehouse, run_id: str, tables: dict[str, pl.DataFrame], summary: RunSummary, started_at: datetime
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Under the warehouse lock: drop rows another run published meanwhile, add this run's parts and its
+    runs row. Returns (rows added, rows in the warehouse) per table."""
+    with warehouse.locked():
+        fresh = warehouse.unpublished(tables)
+        summary.new_rows = {name: frame.height for name, frame in fresh.items()}
+        warehouse.publish(run_id, {**fresh, "runs": summary.run_row(started_at=started_at)})
+        return summary.new_rows, warehouse.row_counts()
+
+
+def _batches(frame: pl.DataFrame, size: int) -> list[pl.DataFrame]:
+    return [frame.slice(offset, size) for offset in range(0, frame.height, size)]
+
+
+def _current_run_id() -> str:
+    try:
+        from prefect.runtime import flow_run
+
+        if flow_run.id:
+            return str(flow_run.id)
+    except Exception:
+        pass
+    return str(uuid.uuid4())
+
+
+def run_settings(**overrides: Any) -> Settings:
+    """Settings for one run: flow parameters that were given win over env, `newsfacts.toml` and defaults."""
+    return Settings(**{name: value for name, value in overrides.items() if value is not None})
+
+
+def _read_all(sources: list[str], settings: Settings, run_id: str, now: datetime):
+    """One retrying task per SOURCE; a source still failing after its retries becomes a `fetch_error` reject.
+
+    Returns (records, rejects, files and URLs read)."""
+    delays = [settings.fetch_retry_delay_s * 2**attempt for attempt in range(settings.fetch_retries)]
+    reader = read_one_source.with_options(retries=settings.fetch_retries, retry_delay_seconds=delays or 0)
+    futures = [reader.submit(source, settings.max_article_chars, settings.fetch_timeout_s) for source in sources]
+    records: list[dict] = []
+    rejects: list[dict] = []
+    inputs = 0
+    for source, future in zip(sources, futures):
+        try:
+            items: SourceItems = future.result()
+        except TransientFetchError as exc:
+            inputs += 1
+            rejects.append({"source": source, "reason": "fetch_error", "detail": str(exc)[:300]})
+            continue
+        inputs += items.inputs
+        records.extend(r.__dict__ for r in items.records)
+        rejects.extend(r.__dict__ for r in items.rejects)
+    record_frame = pl.DataFrame(records, schema=RAW_RECORDS) if records else pl.DataFrame(schema=RAW_RECORDS)
+    reject_frame = conform(
+        pl.DataFrame(rejects, schema=REJECT_COLUMNS).with_columns(
+            reject_id=id_expr("rej_", "source", "reason"), run_id=pl.lit(run_id), rejected_at=pl.lit(now)
+        ),
+        REJECTS,
+    ).collect()
+    return record_frame, reject_frame, inputs
+
+
+def _extract(articles: pl.DataFrame, settings: Settings) -> dict[str, pl.DataFrame]:
+    """The fact tables for `articles`: one task per batch, at most `max_workers` at a time."""
+    if not articles.height:
+        return {name: empty(TABLES[name]) for name in FACT_TABLES}
+    reference = reference_data(settings)
+    batches = _batches(articles, settings.batch_size)
+    tracker = artifacts.Progress(f"Extracting facts from {articles.height} articles in {len(batches)} batches")
+    with ThreadPoolTaskRunner(max_workers=settings.max_workers) as runner:
+        futures = runner.map(
+            extract_batch,
+            {
+                "articles": batches,
+                "reference": unmapped(reference),
+                "batch_no": list(range(1, len(batches) + 1)),
+                "batches": unmapped(len(batches)),
+            },
+        )
+        for done, future in enumerate(as_completed(futures), start=1):
+            future.result()  # a failed batch fails the run here
+            tracker.update(done / len(batches))
+        results = [future.result() for future in futures]  # batch order, so ids and row order are stable
+    return {name: pl.concat([r[name] for r in results], how="vertical") for name in FACT_TABLES}
+
+
+@flow(name="newsfacts-run", persist_result=False, log_prints=False, validate_parameters=True)
+def newsfacts_run(
+    sources: list[str] | None = None,
+    warehouse_dir: str | None = None,
+    batch_size: int | None = None,
+    max_workers: int | None = None,
+    max_article_chars: int | None = None,
+    fetch_timeout_s: float | None = None,
+    fetch_retries: int | None = None,
+) -> RunSummary:
+    """Load news articles, extract events, figures and locations, validate them and publish them to a warehouse.
+
+    Args:
+        sources: Files, folders (read recursively) or http(s) URLs of .txt, .jsonl(.gz), .html articles.
+            Relative paths resolve against the base directory (NEWSFACTS_BASE_DIR; `newsfacts serve`
+            sets it to the folder it was started in). Empty: the bundled sample articles.
+        warehouse_dir: Warehouse folder (DuckDB file, Parquet parts, data-quality reports); relative
+            to the base directory. Empty: NEWSFACTS_WAREHOUSE_DIR or ./data.
+        batch_size: Articles per extraction task. Empty: NEWSFACTS_BATCH_SIZE or 500.
+        max_workers: Extraction tasks running at once. Empty: NEWSFACTS_MAX_WORKERS or 2.
+        max_article_chars: Longer articles are rejected as too_large. Empty: 2,000,000.
+        fetch_timeout_s: Seconds before an http(s) fetch times out. Empty: 20.
+        fetch_retries: Retries of a URL that times out or answers 429/5xx. Empty: 2.
+    """
+    from newsfacts.expectations.gate import preload
+
+    preload()  # GX takes 4-12 s to import: start now, in the background, as the CLI does
+    settings = run_settings(
+        warehouse_dir=warehouse_dir,
+        batch_size=batch_size,
+        max_workers=max_workers,
+        max_article_chars=max_article_chars,
+        fetch_timeout_s=fetch_timeout_s,
+        fetch_retries=fetch_retries,
+    )
+    started = time.perf_counter()
+    now = datetime.now(timezone.utc)
+    run_id = _current_run_id()
+    warehouse = LocalWarehouse(settings.warehouse_path)
+    summary = RunSummary(run_id=run_id, warehouse=str(warehouse.root), base_dir=str(settings.base_dir))
+    reporter = progress.current()
+    stage_clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal stage_clock
+        summary.stage_seconds[name] = round(time.perf_counter() - stage_clock, 3)
+        stage_clock = time.perf_counter()
+
+    resolved = [settings.resolve_source(s) for s in (sources or [str(settings.articles_dir)])]
+    reporter.stage("load", len(resolved))
+    records, rejects, summary.sources_seen = _read_all(resolved, settings, run_id, now)
+    summary.inputs_seen, summary.rejects = records.height + rejects.height, rejects.height
+    reporter.advance("load", len(resolved))
+    reporter.done("load", f"{records.height} records, {rejects.height} rejects")
+    lap("load")
+
+    reporter.stage("articles", records.height)
+    articles, summary.duplicates_skipped = new_articles(records, warehouse.known_keys("articles"), run_id, now)
+    summary.articles_new = articles.height
+    reporter.advance("articles", records.height)
+    reporter.done("articles", f"{articles.height} new, {summary.duplicates_skipped} duplicates")
+    lap("articles")
+
+    reporter.stage("extract", articles.height)
+    tables = {"articles": articles, **_extract(articles, settings)}
+    reporter.done("extract", ", ".join(f"{tables[n].height} {n}" for n in FACT_TABLES))
+    lap("extract")
+
+    reporter.stage("validate", 1)
+    report_dir = warehouse.root / "reports"
+    report_dir.mkdir(parents=True, exist_ok=True)
+    gate = validate(tables, report_dir, run_id)
+    summary.dq_outcome = "passed" if gate.success else "failed"
+    summary.dq_summary = gate.summary()
+    summary.dq_report = str(report_dir / f"dq-{run_id}.html")
+    reporter.advance("validate")
+    reporter.done("validate", summary.dq_outcome)
+    lap("validate")
+    if not gate.success:
+        summary.status = "failed"
+        summary.seconds = round(time.perf_counter() - started, 2)
+        artifacts.run_artifacts(summary, rejects, gate)
+        failing = ", ".join(o.label() for o in gate.failures()[:5])
+        raise DataQualityError(
+            f"data-quality gate failed on {failing}; nothing published. {gate.summary()}", summary
+        )
+
+    summary.status = "completed"
+    summary.seconds = round(time.perf_counter() - started, 2)
+    reporter.stage("publish", 1)
+    summary.new_rows, summary.total_rows = publish(warehouse, run_id, {**tables, "rejects": rejects}, summary, now)
+    reporter.advance("publish")
+    reporter.done("publish", str(warehouse.db_path))
+    lap("publish")
+    summary.seconds = round(time.perf_counter() - started, 2)
+    artifacts.run_artifacts(summary, rejects, gate)
+    return summary
