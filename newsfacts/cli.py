@@ -144,6 +144,8 @@ def serve(
     cron: Annotated[Optional[str], typer.Option(help='schedule the ingest deployment, e.g. "0 * * * *" (default: no schedule)')] = None,
     base_dir: Annotated[Optional[Path], typer.Option("--base-dir", help="relative paths in runs resolve here (default: this folder)")] = None,
     warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="the run form's default warehouse folder (default: ./data)")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="flow runs executed at once (default: no limit)")] = None,
+    poll_seconds: Annotated[float, typer.Option(help="seconds between checks for runs to start")] = 2.0,
 ) -> None:
     """Serve the ingest and rebuild-warehouse deployments to the Prefect server at PREFECT_API_URL.
 
@@ -176,7 +178,9 @@ def serve(
             raise typer.Exit(2)
     settings = Settings()
     console.print(f"serving newsfacts deployments to {PREFECT_API_URL.value()} (base directory {base}); Ctrl-C stops")
-    prefect_serve(*build_deployments(settings, cron=cron), print_starting_message=True)
+    prefect_serve(
+        *build_deployments(settings, cron=cron), print_starting_message=True, limit=limit, query_seconds=poll_seconds
+    )
 
 
 @app.command()

@@ -1,0 +1,113 @@
+"""Real processes for integration tests: `prefect server start` on a free 127.0.0.1 port and `newsfacts serve`."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class PrefectServer:
+    url: str  # the UI
+    api: str
+    env: dict[str, str]  # PREFECT_HOME and analytics off; add PREFECT_API_URL=api to report here
+    log: Path
+
+
+def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """SIGTERM the process group, then SIGKILL what is left."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def wait_until(check, timeout: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"{what}: process exited {proc.returncode}: " + (log.read_text()[-3000:] if log else ""))
+        time.sleep(0.5)
+    raise AssertionError(f"{what}: not within {timeout:.0f} s" + ((": " + log.read_text()[-3000:]) if log else ""))
+
+
+def start_server(home: Path):
+    """Start `prefect server start`; returns (PrefectServer, process). Stop it with `stop`."""
+    port = free_port()
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    env.pop("PREFECT_API_URL", None)
+    api = f"http://127.0.0.1:{port}/api"
+    env["PREFECT_UI_API_URL"] = api
+    log = home / "server.log"
+    proc = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{api}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(healthy, 120, "prefect server /api/health", proc, log)
+    except BaseException:
+        stop(proc)
+        raise
+    return PrefectServer(url=f"http://127.0.0.1:{port}", api=api, env=env, log=log), proc
+
+
+def deployment_id(api: str, name: str) -> str | None:
+    found = httpx.post(f"{api}/deployments/filter", json={"deployments": {"name": {"any_": [name]}}}, timeout=10).json()
+    return found[0]["id"] if found else None
+
+
+def start_serve(server: PrefectServer, base_dir: Path, *args: str, log: Path):
+    """Start `newsfacts serve --base-dir BASE_DIR ARGS` against `server`; returns the process once
+    the ingest deployment is registered."""
+    proc = subprocess.Popen(
+        [str(BIN / "newsfacts"), "serve", "--base-dir", str(base_dir), *args],
+        env={**server.env, "PREFECT_API_URL": server.api}, cwd=base_dir,
+        stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        wait_until(lambda: deployment_id(server.api, "ingest"), 120, "ingest deployment registered", proc, log)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
+
+
+def wait_for_run(api: str, run_id: str, timeout: float = 300) -> dict:
+    """Poll a flow run until it is final; returns the run."""
+    def final():
+        run = httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()
+        return run if run.get("state_type") in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
+
+    return wait_until(final, timeout, f"flow run {run_id} final")
