@@ -10,6 +10,7 @@ resolve against the settings' base directory, GX is imported in the background f
 """
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -62,6 +63,7 @@ class RunSummary:
     dq_outcome: str = "not run"
     dq_summary: str = ""
     dq_report: str | None = None
+    dq_validated_by: str = ""
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -145,11 +147,16 @@ def extract_batch(articles: pl.DataFrame, reference: ReferenceData, batch_no: in
 
 @task(name="validate", cache_policy=NO_CACHE, persist_result=False)
 def validate(tables: dict[str, pl.DataFrame], report_dir: Path, run_id: str):
+    """The GX gate over the run's tables: by the serving process's warm gate when there is one, else here.
+    Returns (result, where it ran)."""
     from newsfacts.expectations.gate import run_gate, write_report
+    from newsfacts.expectations.service import validate_remotely
 
-    result = run_gate(tables)
+    result, where = validate_remotely(tables), "gate service"
+    if result is None:
+        result, where = run_gate(tables), "in-process"
     write_report(result, report_dir / f"dq-{run_id}.html")
-    return result
+    return result, where
 
 
 @task(name="publish", cache_policy=NO_CACHE, persist_result=False)
@@ -264,8 +271,10 @@ def newsfacts_run(
         fetch_retries: Retries of a URL that times out or answers 429/5xx. Empty: 2.
     """
     from newsfacts.expectations.gate import preload
+    from newsfacts.expectations.service import ADDRESS_ENV
 
-    preload()  # GX takes 4-12 s to import: start now, in the background, as the CLI does
+    if not os.environ.get(ADDRESS_ENV):  # served runs validate with the serving process's warm GX
+        preload()  # GX takes 4-12 s to import: start now, in the background, as the CLI does
     settings = run_settings(
         warehouse_dir=warehouse_dir,
         batch_size=batch_size,
@@ -310,7 +319,7 @@ def newsfacts_run(
     reporter.stage("validate", 1)
     report_dir = warehouse.root / "reports"
     report_dir.mkdir(parents=True, exist_ok=True)
-    gate = validate(tables, report_dir, run_id)
+    gate, summary.dq_validated_by = validate(tables, report_dir, run_id)
     summary.dq_outcome = "passed" if gate.success else "failed"
     summary.dq_summary = gate.summary()
     summary.dq_report = str(report_dir / f"dq-{run_id}.html")

@@ -176,7 +176,10 @@ def serve(
         except ValueError:
             console.print(f"[red]error:[/red] not a cron expression: {cron!r}")
             raise typer.Exit(2)
+    from newsfacts.expectations.service import start_gate_service
+
     settings = Settings()
+    start_gate_service()  # GX imported once here, used by every run this process serves
     console.print(f"serving newsfacts deployments to {PREFECT_API_URL.value()} (base directory {base}); Ctrl-C stops")
     prefect_serve(
         *build_deployments(settings, cron=cron), print_starting_message=True, limit=limit, query_seconds=poll_seconds

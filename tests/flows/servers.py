@@ -90,14 +90,17 @@ def deployment_id(api: str, name: str) -> str | None:
 
 def start_serve(server: PrefectServer, base_dir: Path, *args: str, log: Path):
     """Start `newsfacts serve --base-dir BASE_DIR ARGS` against `server`; returns the process once
-    the ingest deployment is registered."""
+    both deployments are registered."""
     proc = subprocess.Popen(
         [str(BIN / "newsfacts"), "serve", "--base-dir", str(base_dir), *args],
         env={**server.env, "PREFECT_API_URL": server.api}, cwd=base_dir,
         stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
-        wait_until(lambda: deployment_id(server.api, "ingest"), 120, "ingest deployment registered", proc, log)
+        wait_until(
+            lambda: deployment_id(server.api, "ingest") and deployment_id(server.api, "rebuild-warehouse"),
+            120, "deployments registered", proc, log,
+        )
     except BaseException:
         stop(proc)
         raise

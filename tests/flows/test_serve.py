@@ -79,6 +79,7 @@ def test_quick_run_then_custom_run(served):
     arts = _artifacts(server.api, quick["id"])
     summary = arts["newsfacts-run-summary"]["data"]
     assert "| new articles | 33 |" in summary and f"`{base / 'wh'}`" in summary
+    assert "| data quality | passed (gate service) |" in summary  # validated by serve's warm GX
     assert arts["newsfacts-rejects"]["type"] == "table"
     assert arts["newsfacts-failed-expectations"]["type"] == "table"
     assert "dq-" in arts["newsfacts-dq-report"]["data"]
