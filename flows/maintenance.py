@@ -16,7 +16,7 @@ from newsfacts.flows.pipeline import run_settings
 from newsfacts.warehouse.publish import LocalWarehouse
 
 
-@task(name="rebuild-database", cache_policy=NO_CACHE, persist_result=False)
+@task(name="rebuild-database", task_run_name="rebuild database", cache_policy=NO_CACHE, persist_result=False)
 def rebuild_database(warehouse: LocalWarehouse) -> dict[str, int]:
     return warehouse.rebuild()
 

@@ -127,13 +127,13 @@ def read_one_source(source: str, max_chars: int, timeout_s: float) -> SourceItem
     return SourceItems(inputs=len(paths), records=records, rejects=rejects)
 
 
-@task(name="build-articles", cache_policy=NO_CACHE, persist_result=False)
+@task(name="build-articles", task_run_name="build articles", cache_policy=NO_CACHE, persist_result=False)
 def new_articles(records: pl.DataFrame, known_ids: pl.Series, run_id: str, now: datetime) -> tuple[pl.DataFrame, int]:
     articles = build_articles(records.lazy(), run_id=run_id, ingested_at=now).collect()
     return split_new_articles(articles, known_ids)
 
 
-@task(name="load-reference", cache_policy=NO_CACHE, persist_result=False)
+@task(name="load-reference", task_run_name="load reference", cache_policy=NO_CACHE, persist_result=False)
 def reference_data(settings: Settings) -> ReferenceData:
     return load_reference(settings)
 
@@ -145,7 +145,7 @@ def extract_batch(articles: pl.DataFrame, reference: ReferenceData, batch_no: in
     return facts
 
 
-@task(name="validate", cache_policy=NO_CACHE, persist_result=False)
+@task(name="validate", task_run_name="validate", cache_policy=NO_CACHE, persist_result=False)
 def validate(tables: dict[str, pl.DataFrame], report_dir: Path, run_id: str):
     """The GX gate over the run's tables: by the serving process's warm gate when there is one, else here.
     Returns (result, where it ran)."""
@@ -159,7 +159,7 @@ def validate(tables: dict[str, pl.DataFrame], report_dir: Path, run_id: str):
     return result, where
 
 
-@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
+@task(name="publish", task_run_name="publish", cache_policy=NO_CACHE, persist_result=False)
 def publish(
     warehouse: LocalWarehouse, run_id: str, tables: dict[str, pl.DataFrame], summary: RunSummary, started_at: datetime
 ) -> tuple[dict[str, int], dict[str, int]]:

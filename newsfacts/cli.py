@@ -11,13 +11,15 @@ from rich.console import Console
 from rich.table import Table
 
 # Quiet, quick defaults for Prefect's temporary server; anything the user set wins.
-for _key, _value in {
+_QUIET = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",  # the client's own telemetry notice, printed at every run on a terminal
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
-}.items():
+}
+_USER_SET = {key for key in _QUIET if key in os.environ}
+for _key, _value in _QUIET.items():
     os.environ.setdefault(_key, _value)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -154,6 +156,8 @@ def serve(
     """
     base = (base_dir or Path.cwd()).expanduser().resolve()
     os.environ["NEWSFACTS_BASE_DIR"] = str(base)  # inherited by every flow-run subprocess
+    if "PREFECT_LOGGING_LEVEL" not in _USER_SET:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"  # served runs send their stage lines to the UI
     if warehouse:
         os.environ["NEWSFACTS_WAREHOUSE_DIR"] = str((base / warehouse.expanduser()).resolve())
     from prefect import serve as prefect_serve

@@ -61,6 +61,7 @@ def start_server(home: Path):
     port = free_port()
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     env.pop("PREFECT_API_URL", None)
+    env.pop("PREFECT_LOGGING_LEVEL", None)  # tests/conftest.py quiets it; served runs keep their INFO lines
     api = f"http://127.0.0.1:{port}/api"
     env["PREFECT_UI_API_URL"] = api
     log = home / "server.log"

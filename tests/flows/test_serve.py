@@ -84,6 +84,10 @@ def test_quick_run_then_custom_run(served):
     assert arts["newsfacts-failed-expectations"]["type"] == "table"
     assert "dq-" in arts["newsfacts-dq-report"]["data"]
     assert arts["progress"]["data"] == 100
+    logs = httpx.post(
+        f"{server.api}/logs/filter", json={"logs": {"flow_run_id": {"any_": [quick["id"]]}}, "limit": 200}, timeout=10
+    ).json()
+    assert any(log["message"].startswith("extract: done") for log in logs)  # stage lines reach the UI
 
     # Custom run: the form names a source by a path relative to the base directory.
     (base / "inbox").mkdir()
