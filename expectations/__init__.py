@@ -9,6 +9,11 @@ Suites: ``suites/<table>.json`` (regenerate with
 ``uv run python -m newsfacts.expectations.suites``); derived check columns:
 ``derive.prepare_for_validation``. Importing this package does not import GX.
 """
-from newsfacts.expectations.gate import ExpectationOutcome, GateResult, run_gate, write_report
+from newsfacts.expectations.gate import (
+    ExpectationOutcome,
+    GateResult,
+    run_gate,
+    write_report,
+)
 
 __all__ = ["ExpectationOutcome", "GateResult", "run_gate", "write_report"]

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import polars as pl
-
 from newsfacts.expectations.derive import prepare_for_validation
 from newsfacts.expectations.suites import SUITE_TABLES, load_suite, suite_path
+
 from newsfacts.schema import PRIMARY_KEYS, TABLES, empty
 
 EXAMPLES = 5

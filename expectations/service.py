@@ -22,7 +22,6 @@ from multiprocessing import AuthenticationError
 from multiprocessing.managers import BaseManager
 
 import polars as pl
-
 from newsfacts.expectations.gate import GateResult, preload, run_gate
 
 ADDRESS_ENV = "NEWSFACTS_GATE_ADDRESS"

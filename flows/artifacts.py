@@ -55,7 +55,7 @@ def summary_markdown(summary: "RunSummary") -> str:
         f"| new articles | {summary.articles_new} |",
         f"| duplicates | {summary.duplicates_skipped} |",
         f"| rejects | {summary.rejects} |",
-        f"| data quality | {summary.dq_outcome} ({summary.dq_validated_by or 'not run'}) |",
+        f"| data quality | {summary.dq_outcome}{f' ({summary.dq_validated_by})' if summary.dq_validated_by else ''} |",
         f"| seconds | {summary.seconds:.1f} |",
         f"| warehouse | `{summary.warehouse}` |",
         f"| base directory | `{summary.base_dir}` |",

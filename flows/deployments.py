@@ -11,6 +11,7 @@ from typing import Any
 
 from newsfacts.flows.maintenance import rebuild_warehouse
 from newsfacts.flows.pipeline import newsfacts_run
+
 from newsfacts.settings import Settings
 
 INGEST = "ingest"

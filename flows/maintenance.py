@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import time
 
+from newsfacts.flows.pipeline import run_settings
+from newsfacts.warehouse.publish import LocalWarehouse
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-
-from newsfacts.flows.pipeline import run_settings
-from newsfacts.warehouse.publish import LocalWarehouse
 
 
 @task(name="rebuild-database", task_run_name="rebuild database", cache_policy=NO_CACHE, persist_result=False)

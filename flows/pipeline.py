@@ -19,21 +19,31 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from newsfacts.flows import artifacts
+from newsfacts.reference.loader import load_reference
+from newsfacts.sources.readers import (
+    RawRecord,
+    Reject,
+    TransientFetchError,
+    expand_sources,
+    read_source,
+)
+from newsfacts.transforms.articles import (
+    RAW_RECORDS,
+    build_articles,
+    split_new_articles,
+)
+from newsfacts.transforms.facts import ReferenceData, extract_facts
+from newsfacts.transforms.ids import id_expr
+from newsfacts.warehouse.publish import LocalWarehouse
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from newsfacts import progress
-from newsfacts.flows import artifacts
-from newsfacts.reference.loader import load_reference
 from newsfacts.schema import REJECTS, RUNS, TABLES, conform, empty
 from newsfacts.settings import Settings
-from newsfacts.sources.readers import RawRecord, Reject, TransientFetchError, expand_sources, read_source
-from newsfacts.transforms.articles import RAW_RECORDS, build_articles, split_new_articles
-from newsfacts.transforms.facts import ReferenceData, extract_facts
-from newsfacts.transforms.ids import id_expr
-from newsfacts.warehouse.publish import LocalWarehouse
 
 FACT_TABLES = ("locations", "figures", "events")
 REJECT_COLUMNS = {"source": pl.String, "reason": pl.String, "detail": pl.String}

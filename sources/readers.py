@@ -7,6 +7,7 @@ nothing is lost silently. Readers are generators, so callers can batch.
 from __future__ import annotations
 
 import gzip
+import http.client
 import io
 import json
 import os
@@ -180,7 +181,7 @@ def parse_jsonl(raw: bytes, source: str, *, max_chars: int) -> Iterator[Item]:
 def _is_transient(exc: Exception) -> bool:
     if isinstance(exc, urllib.error.HTTPError):
         return exc.code == 429 or exc.code >= 500
-    return isinstance(exc, (urllib.error.URLError, TimeoutError, ConnectionError))
+    return isinstance(exc, (urllib.error.URLError, TimeoutError, ConnectionError, http.client.IncompleteRead))
 
 
 def _read_url(url: str, *, max_chars: int, timeout_s: float, raise_transient: bool = False) -> Iterator[Item]:
@@ -189,8 +190,10 @@ def _read_url(url: str, *, max_chars: int, timeout_s: float, raise_transient: bo
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
             content_type = response.headers.get_content_type()
             raw = response.read(max_chars * 4 + 1)
+            if response.length and len(raw) <= max_chars * 4:  # closed before its Content-Length
+                raise http.client.IncompleteRead(raw, response.length)
             final_url = response.geturl()
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
         if raise_transient and _is_transient(exc):
             raise TransientFetchError(f"{url}: {exc}") from exc
         yield Reject(url, "fetch_error", str(exc)[:300])

@@ -10,7 +10,6 @@ from datetime import date, datetime, timezone
 
 import polars as pl
 import pytest
-
 from newsfacts.expectations.derive import prepare_for_validation
 from newsfacts.expectations.suites import (
     SUITE_TABLES,
@@ -18,6 +17,7 @@ from newsfacts.expectations.suites import (
     read_suite_dict,
     suite_path,
 )
+
 from newsfacts.schema import ARTICLES, EVENTS, FIGURES, LOCATIONS, conform
 
 TEXT_A = "Russian missiles struck Kyiv on Thursday, killing at least seven people."

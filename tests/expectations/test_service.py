@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-
 from newsfacts.expectations import service
+
 from tests.expectations.test_gate import bad_tables, good_tables
 from tests.flows.servers import free_port
 

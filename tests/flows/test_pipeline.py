@@ -5,7 +5,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from newsfacts.flows import pipeline
 from newsfacts.warehouse.publish import LocalWarehouse
 

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from newsfacts.sources.html import decode_html, extract, is_boilerplate, parse_html
 from newsfacts.sources.readers import RawRecord, Reject
 

@@ -1,18 +1,23 @@
 import gzip
 import json
+import socket
+import threading
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from newsfacts.sources.readers import (
     RawRecord,
     Reject,
     SourceError,
+    TransientFetchError,
     expand_sources,
     parse_jsonl,
     parse_text_file,
     read_source,
 )
+
+from tests.httpserver import QuietHandler, serving
 
 
 def test_text_file_first_nonempty_line_is_title():
@@ -84,3 +89,94 @@ def test_expand_sources_recursive_sorted_skips_hidden(tmp_path: Path):
     with pytest.raises(SourceError):
         expand_sources([str(tmp_path / "missing")])
 
+
+
+# --- http(s) sources against a real local server --------------------------------------
+
+
+class _StatusHandler(QuietHandler):
+    """`/status/<code>` answers that HTTP status; `/ok.txt` answers a text article."""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        if self.path.startswith("/status/"):
+            self.reply(int(self.path.rsplit("/", 1)[1]), b"nope")
+        else:
+            self.reply(200, b"A title\nA body line.\n")
+
+
+@pytest.fixture(scope="module")
+def http_base():
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _StatusHandler)) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def test_url_200_is_a_record(http_base):
+    [rec] = read_source(f"{http_base}/ok.txt", max_chars=1000, timeout_s=5, raise_transient=True)
+    assert isinstance(rec, RawRecord) and rec.title == "A title" and rec.url == f"{http_base}/ok.txt"
+    [big] = read_source(f"{http_base}/ok.txt", max_chars=2, timeout_s=5, raise_transient=True)  # 21 bytes > 2 * 4
+    assert isinstance(big, Reject) and big.reason == "too_large"  # cut off by us, not a truncated response
+
+
+def test_url_503_is_transient_only_when_asked(http_base):
+    url = f"{http_base}/status/503"
+    with pytest.raises(TransientFetchError, match="503"):
+        list(read_source(url, max_chars=1000, timeout_s=5, raise_transient=True))
+    [rej] = read_source(url, max_chars=1000, timeout_s=5)
+    assert isinstance(rej, Reject) and rej.reason == "fetch_error" and "503" in rej.detail
+    assert rej.source == url
+
+
+@pytest.mark.parametrize("raise_transient", [True, False])
+def test_url_404_is_a_reject_never_transient(http_base, raise_transient):
+    [rej] = read_source(f"{http_base}/status/404", max_chars=1000, timeout_s=5, raise_transient=raise_transient)
+    assert isinstance(rej, Reject) and rej.reason == "fetch_error" and "404" in rej.detail
+
+
+def test_refused_connection_is_transient():
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens on it
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/a.txt"
+    with pytest.raises(TransientFetchError):
+        list(read_source(url, max_chars=1000, timeout_s=5, raise_transient=True))
+    [rej] = read_source(url, max_chars=1000, timeout_s=5)
+    assert rej.reason == "fetch_error"
+
+
+@pytest.fixture
+def truncating_server():
+    """A raw socket server that announces a body (chunked or by Content-Length), sends part of it and hangs up."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    heads = {
+        "chunked": b"Transfer-Encoding: chunked\r\n\r\n40\r\nA title\nA body that stops",
+        "length": b"Content-Length: 400\r\n\r\nA title\nA body that stops",
+    }
+
+    def serve():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            with conn:
+                mode = conn.recv(4096).split(b" ")[1].decode().strip("/")
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + heads[mode])
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.getsockname()[1]}"
+    finally:
+        srv.close()
+
+
+@pytest.mark.parametrize("mode", ["chunked", "length"])
+def test_truncated_body_is_transient_never_a_partial_record(truncating_server, mode):
+    """A connection dropped mid-body is retried by the flow, and without retries a reject: never an exception
+    that escapes the reader (it failed the whole run) nor an article cut short."""
+    url = f"{truncating_server}/{mode}"
+    with pytest.raises(TransientFetchError):
+        list(read_source(url, max_chars=1000, timeout_s=5, raise_transient=True))
+    [rej] = read_source(url, max_chars=1000, timeout_s=5)
+    assert isinstance(rej, Reject) and rej.reason == "fetch_error"

@@ -4,9 +4,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from newsfacts.warehouse.publish import LocalWarehouse, PublishError
 
 from newsfacts.schema import ARTICLES, conform
-from newsfacts.warehouse.publish import LocalWarehouse, PublishError
 
 NOW = datetime(2026, 11, 28, tzinfo=timezone.utc)
 
