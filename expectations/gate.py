@@ -60,6 +60,9 @@ class ExpectationOutcome:
     observed_value: Any = None
     examples: list[Example] = field(default_factory=list)
     error: str | None = None
+    # positions (0-based, in the validated frame) of every failing row; None when the expectation is
+    # about the table as a whole (column set, types, row count) and no row can be blamed
+    failing_rows: list[int] | None = None
 
     def label(self) -> str:
         col = f"({self.column})" if self.column else ""
@@ -184,6 +187,10 @@ def _outcome(table: str, evr: Any) -> ExpectationOutcome:
         row = rows[i] if i < len(rows) else None
         examples.append(Example(row=None if row is None else int(row), value=_jsonable(value)))
     pct = result.get("unexpected_percent")
+    index = result.get("unexpected_index_list")
+    failing_rows = None
+    if index is not None and not evr.success:
+        failing_rows = sorted({int(i) for i in index if isinstance(i, (int, float)) or str(i).isdigit()})
     return ExpectationOutcome(
         table=table,
         expectation_type=config.type,
@@ -197,6 +204,7 @@ def _outcome(table: str, evr: Any) -> ExpectationOutcome:
         observed_value=_jsonable(result.get("observed_value")),
         examples=examples,
         error=_find_exception(evr.exception_info),
+        failing_rows=failing_rows,
     )
 
 
@@ -310,7 +318,7 @@ def _validate_table(
     session: _GxSession, table: str, prepared: pl.DataFrame, suite, examples: int
 ) -> list[ExpectationOutcome]:
     """BOOLEAN_ONLY pass over the whole suite (2x cheaper than SUMMARY), then a
-    SUMMARY pass (counts, example values and row positions) over the failures only."""
+    COMPLETE pass (counts, example values and every failing row's position) over the failures only."""
     import great_expectations as gx
 
     frame = prepared.to_pandas()
@@ -325,7 +333,7 @@ def _validate_table(
         )
         detail = batch.validate(
             detail_suite,
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": max(examples, 1)},
+            result_format={"result_format": "COMPLETE", "partial_unexpected_count": max(examples, 1)},
         )
         results = [evr for evr in results if evr.success] + list(detail.results)
     outcomes = [_with_row_context(_outcome(table, evr), prepared) for evr in results]
@@ -354,7 +362,7 @@ def run_gate(
     ``timings["gx_setup"]`` includes the GX import on the first run of a process.
 
     Passing expectations carry only ``success`` (validated with BOOLEAN_ONLY);
-    failing ones are re-validated with SUMMARY for counts, values and rows.
+    failing ones are re-validated with COMPLETE for counts, values and every failing row.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}

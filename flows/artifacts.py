@@ -2,7 +2,7 @@
 
 Artifacts carry fixed keys, so the UI's Artifacts page shows each as one series with a version per run:
 `newsfacts-run-summary` (markdown: the CLI summary), `newsfacts-rejects` and
-`newsfacts-failed-expectations` (tables), `newsfacts-dq-report` (a link to the run's HTML report) and,
+`newsfacts-failed-expectations` and `newsfacts-quarantine` (tables), `newsfacts-dq-report` (a link to the run's HTML report) and,
 while facts are extracted, a progress artifact. An artifact that cannot be written is logged, never a
 reason to fail a run that has already published.
 """
@@ -29,13 +29,14 @@ SUMMARY_KEY = "newsfacts-run-summary"
 REJECTS_KEY = "newsfacts-rejects"
 FAILURES_KEY = "newsfacts-failed-expectations"
 REPORT_KEY = "newsfacts-dq-report"
+QUARANTINE_KEY = "newsfacts-quarantine"
 MAX_TABLE_ROWS = 500
-TABLES = ("articles", "locations", "figures", "events", "rejects")
+TABLES = ("articles", "locations", "figures", "events", "rejects", "quarantine")
 
 log = logging.getLogger("newsfacts.flows")
 
 
-def _logger():
+def run_logger():
     try:
         from prefect.logging import get_run_logger
 
@@ -55,8 +56,10 @@ def summary_markdown(summary: "RunSummary") -> str:
         f"| new articles | {summary.articles_new} |",
         f"| duplicates | {summary.duplicates_skipped} |",
         f"| rejects | {summary.rejects} |",
+        f"| quarantined rows | {summary.quarantined} |",
         f"| data quality | {summary.dq_outcome}{f' ({summary.dq_validated_by})' if summary.dq_validated_by else ''} |",
         f"| seconds | {summary.seconds:.1f} |",
+        *([f"| reason | {summary.reason} |"] if summary.reason else []),
         f"| warehouse | `{summary.warehouse}` |",
         f"| base directory | `{summary.base_dir}` |",
         "",
@@ -94,9 +97,21 @@ def failures_table(gate: "GateResult") -> dict[str, list[Any]]:
     return rows
 
 
-def run_artifacts(summary: "RunSummary", rejects: pl.DataFrame, gate: "GateResult | None") -> None:
+def quarantine_table(quarantine: pl.DataFrame) -> dict[str, list[Any]]:
+    shown = quarantine.select("table_name", "row_key", "article_id", "reason", "detail").head(MAX_TABLE_ROWS)
+    return {name: shown[name].to_list() for name in shown.columns}
+
+
+def run_artifacts(
+    summary: "RunSummary", rejects: pl.DataFrame, gate: "GateResult | None", quarantine: pl.DataFrame | None = None
+) -> None:
     """Write the run's artifacts (inside a flow run)."""
     try:
+        if quarantine is not None:
+            create_table_artifact(
+                quarantine_table(quarantine), key=QUARANTINE_KEY,
+                description=f"rows held back by this run ({quarantine.height}; first {MAX_TABLE_ROWS} shown)",
+            )
         create_markdown_artifact(summary_markdown(summary), key=SUMMARY_KEY, description="newsfacts run summary")
         create_table_artifact(
             rejects_table(rejects), key=REJECTS_KEY,
@@ -114,7 +129,7 @@ def run_artifacts(summary: "RunSummary", rejects: pl.DataFrame, gate: "GateResul
                 key=REPORT_KEY, description=summary.dq_report,
             )
     except Exception as exc:  # the API refused or is gone: the run's outcome stands
-        _logger().warning("could not write run artifacts: %s", exc)
+        run_logger().warning("could not write run artifacts: %s", exc)
 
 
 class Progress:
@@ -125,7 +140,7 @@ class Progress:
         try:
             self.artifact_id = create_progress_artifact(0.0, description=description)
         except Exception as exc:
-            _logger().warning("could not create a progress artifact: %s", exc)
+            run_logger().warning("could not create a progress artifact: %s", exc)
             self.artifact_id = None
 
     def update(self, fraction: float) -> None:
@@ -134,4 +149,4 @@ class Progress:
         try:
             update_progress_artifact(self.artifact_id, round(100.0 * fraction, 1))
         except Exception as exc:
-            _logger().warning("could not update the progress artifact: %s", exc)
+            run_logger().warning("could not update the progress artifact: %s", exc)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from newsfacts.expectations.quarantine import dq_results, split_quarantine
 from newsfacts.flows import artifacts
 from newsfacts.reference.loader import load_reference
 from newsfacts.sources.readers import (
@@ -33,7 +34,7 @@ from newsfacts.transforms.articles import (
     build_articles,
     split_new_articles,
 )
-from newsfacts.transforms.facts import ReferenceData, extract_facts
+from newsfacts.transforms.facts import FAILURES, ExtractedBatch, ReferenceData, extract_facts_isolated
 from newsfacts.transforms.ids import id_expr
 from newsfacts.warehouse.publish import LocalWarehouse
 from prefect import flow, task, unmapped
@@ -74,6 +75,8 @@ class RunSummary:
     dq_summary: str = ""
     dq_report: str | None = None
     dq_validated_by: str = ""
+    quarantined: int = 0
+    reason: str | None = None
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -94,6 +97,8 @@ class RunSummary:
             **{f"{name}_rows": self.new_rows.get(name, 0) for name in FACT_TABLES},
             "dq_outcome": self.dq_outcome,
             "seconds": self.seconds,
+            "quarantined_rows": self.quarantined,
+            "reason": self.reason,
         }
         return conform(pl.DataFrame([row]), RUNS).collect()
 
@@ -149,14 +154,15 @@ def reference_data(settings: Settings) -> ReferenceData:
 
 
 @task(name="extract-batch", task_run_name="extract batch {batch_no}/{batches}", cache_policy=NO_CACHE, persist_result=False)
-def extract_batch(articles: pl.DataFrame, reference: ReferenceData, batch_no: int, batches: int) -> dict[str, pl.DataFrame]:
-    facts = extract_facts(articles.lazy(), reference)
+def extract_batch(articles: pl.DataFrame, reference: ReferenceData, batch_no: int, batches: int) -> ExtractedBatch:
+    """The batch's facts; an article whose extraction raises is returned as a failure, not raised."""
+    extracted = extract_facts_isolated(articles, reference)
     progress.current().advance("extract", articles.height)
-    return facts
+    return extracted
 
 
 @task(name="validate", task_run_name="validate", cache_policy=NO_CACHE, persist_result=False)
-def validate(tables: dict[str, pl.DataFrame], report_dir: Path, run_id: str):
+def validate(tables: dict[str, pl.DataFrame], report_dir: Path | None, run_id: str):
     """The GX gate over the run's tables: by the serving process's warm gate when there is one, else here.
     Returns (result, where it ran)."""
     from newsfacts.expectations.gate import run_gate, write_report
@@ -165,7 +171,8 @@ def validate(tables: dict[str, pl.DataFrame], report_dir: Path, run_id: str):
     result, where = validate_remotely(tables), "gate service"
     if result is None:
         result, where = run_gate(tables), "in-process"
-    write_report(result, report_dir / f"dq-{run_id}.html")
+    if report_dir is not None:
+        write_report(result, report_dir / f"dq-{run_id}.html")
     return result, where
 
 
@@ -232,10 +239,11 @@ def _read_all(sources: list[str], settings: Settings, run_id: str, now: datetime
     return record_frame, reject_frame, inputs
 
 
-def _extract(articles: pl.DataFrame, settings: Settings) -> dict[str, pl.DataFrame]:
-    """The fact tables for `articles`: one task per batch, at most `max_workers` at a time."""
+def _extract(articles: pl.DataFrame, settings: Settings) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """The fact tables for `articles` and the articles whose extraction raised: one task per batch, at
+    most `max_workers` at a time."""
     if not articles.height:
-        return {name: empty(TABLES[name]) for name in FACT_TABLES}
+        return {name: empty(TABLES[name]) for name in FACT_TABLES}, pl.DataFrame(schema=FAILURES)
     reference = reference_data(settings)
     batches = _batches(articles, settings.batch_size)
     tracker = artifacts.Progress(f"Extracting facts from {articles.height} articles in {len(batches)} batches")
@@ -252,8 +260,9 @@ def _extract(articles: pl.DataFrame, settings: Settings) -> dict[str, pl.DataFra
         for done, future in enumerate(as_completed(futures), start=1):
             future.result()  # a failed batch fails the run here
             tracker.update(done / len(batches))
-        results = [future.result() for future in futures]  # batch order, so ids and row order are stable
-    return {name: pl.concat([r[name] for r in results], how="vertical") for name in FACT_TABLES}
+        results: list[ExtractedBatch] = [future.result() for future in futures]  # batch order: stable rows
+    facts = {name: pl.concat([r.facts[name] for r in results], how="vertical") for name in FACT_TABLES}
+    return facts, pl.concat([r.failures for r in results], how="vertical")
 
 
 @flow(name="newsfacts-run", persist_result=False, log_prints=False, validate_parameters=True)
@@ -298,6 +307,38 @@ def newsfacts_run(
     run_id = _current_run_id()
     warehouse = LocalWarehouse(settings.warehouse_path)
     summary = RunSummary(run_id=run_id, warehouse=str(warehouse.root), base_dir=str(settings.base_dir))
+    try:
+        return _run(sources, settings, warehouse, summary, now, started)
+    except DataQualityError:
+        raise
+    except BaseException as exc:  # a crash, Ctrl-C or SIGTERM: leave a runs row saying so, then re-raise
+        interrupted = isinstance(exc, (KeyboardInterrupt, SystemExit)) or type(exc).__name__ == "TerminationSignal"
+        summary.status = "interrupted" if interrupted else "crashed"
+        summary.reason = f"{type(exc).__name__}: {exc}"[:500]
+        summary.seconds = round(time.perf_counter() - started, 2)
+        _record_unpublished_run(warehouse, summary, now)
+        raise
+
+
+def _record_unpublished_run(
+    warehouse: LocalWarehouse, summary: RunSummary, started_at: datetime, extra: dict[str, pl.DataFrame] | None = None
+) -> None:
+    """Best effort: the runs row (status, reason) of a run that published no facts, and its dq_results."""
+    try:
+        warehouse.publish(summary.run_id, {**(extra or {}), "runs": summary.run_row(started_at=started_at)})
+    except Exception as exc:
+        artifacts.run_logger().warning("could not record run %s in the warehouse: %s", summary.run_id, exc)
+
+
+def _run(
+    sources: list[str] | None,
+    settings: Settings,
+    warehouse: LocalWarehouse,
+    summary: RunSummary,
+    now: datetime,
+    started: float,
+) -> RunSummary:
+    run_id = summary.run_id
     reporter = progress.current()
     stage_clock = time.perf_counter()
 
@@ -322,36 +363,53 @@ def newsfacts_run(
     lap("articles")
 
     reporter.stage("extract", articles.height)
-    tables = {"articles": articles, **_extract(articles, settings)}
-    reporter.done("extract", ", ".join(f"{tables[n].height} {n}" for n in FACT_TABLES))
+    facts, failures = _extract(articles, settings)
+    tables = {"articles": articles, **facts}
+    note = ", ".join(f"{tables[n].height} {n}" for n in FACT_TABLES)
+    reporter.done("extract", note + (f"; {failures.height} articles failed" if failures.height else ""))
     lap("extract")
 
     reporter.stage("validate", 1)
     report_dir = warehouse.root / "reports"
     report_dir.mkdir(parents=True, exist_ok=True)
     gate, summary.dq_validated_by = validate(tables, report_dir, run_id)
-    summary.dq_outcome = "passed" if gate.success else "failed"
     summary.dq_summary = gate.summary()
     summary.dq_report = str(report_dir / f"dq-{run_id}.html")
+    held = split_quarantine(
+        tables, gate, run_id=run_id, now=now, extraction_failures=failures, max_share=settings.max_quarantine_share
+    )
+    if held.rows and not held.stops:  # what will publish must pass on its own
+        regate, _ = validate.with_options(task_run_name="validate after quarantine")(held.tables, None, run_id)
+        held.stops.extend(f"after quarantine: {o.label()}" for o in regate.failures())
+    summary.quarantined = held.rows
+    summary.dq_outcome = "failed" if held.stops else ("quarantined" if held.rows else "passed")
     reporter.advance("validate")
-    reporter.done("validate", summary.dq_outcome)
+    reporter.done("validate", summary.dq_outcome + (f" ({held.rows} rows quarantined)" if held.rows else ""))
     lap("validate")
-    if not gate.success:
-        summary.status = "failed"
+    results = dq_results(gate, run_id=run_id, now=now)
+    if held.stops:
+        summary.status = "stopped"
+        summary.reason = "data-quality: " + "; ".join(held.stops[:5])
         summary.seconds = round(time.perf_counter() - started, 2)
-        artifacts.run_artifacts(summary, rejects, gate)
-        failing = ", ".join(o.label() for o in gate.failures()[:5])
+        _record_unpublished_run(warehouse, summary, now, {"dq_results": results})
+        artifacts.run_artifacts(summary, rejects, gate, held.quarantine)
         raise DataQualityError(
-            f"data-quality gate failed on {failing}; nothing published. {gate.summary()}", summary
+            f"data-quality gate stopped the publish: {'; '.join(held.stops[:5])}; no facts published. "
+            f"{gate.summary()}",
+            summary,
         )
 
     summary.status = "completed"
     summary.seconds = round(time.perf_counter() - started, 2)
     reporter.stage("publish", 1)
-    summary.new_rows, summary.total_rows = publish(warehouse, run_id, {**tables, "rejects": rejects}, summary, now)
+    summary.new_rows, summary.total_rows = publish(
+        warehouse, run_id,
+        {**held.tables, "rejects": rejects, "quarantine": held.quarantine, "dq_results": results},
+        summary, now,
+    )
     reporter.advance("publish")
     reporter.done("publish", str(warehouse.db_path))
     lap("publish")
     summary.seconds = round(time.perf_counter() - started, 2)
-    artifacts.run_artifacts(summary, rejects, gate)
+    artifacts.run_artifacts(summary, rejects, gate, held.quarantine)
     return summary

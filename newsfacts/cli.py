@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -24,6 +25,13 @@ for _key, _value in _QUIET.items():
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(stderr=False)
+
+# Exit codes of `newsfacts run` (README "Exit codes").
+EXIT_OK = 0  # completed, also with rejected inputs or quarantined rows
+EXIT_DATA_QUALITY = 1  # the data-quality gate stopped the publish
+EXIT_USAGE = 2  # bad arguments, missing SOURCE
+EXIT_CRASH = 3  # anything else went wrong (extraction, publishing, Prefect)
+EXIT_INTERRUPTED = 130  # Ctrl-C / SIGTERM
 
 EXAMPLE_SQL = (
     "SELECT event_type, acled_sub_event_type, count(*) AS events, sum(fatalities) AS deaths "
@@ -86,6 +94,10 @@ class PlainReporter:
         print(f"[newsfacts] {name}: done" + (f" - {message}" if message else ""), flush=True)
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _print_summary(summary, db_path: Path) -> None:
     table = Table(title=f"newsfacts run {summary.status}", show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
@@ -94,7 +106,8 @@ def _print_summary(summary, db_path: Path) -> None:
     table.add_row("new articles", str(summary.articles_new))
     table.add_row("duplicates", str(summary.duplicates_skipped))
     table.add_row("rejects", str(summary.rejects))
-    for name in ("articles", "locations", "figures", "events", "rejects"):
+    table.add_row("quarantined", f"{summary.quarantined} rows")
+    for name in ("articles", "locations", "figures", "events", "rejects", "quarantine"):
         new = summary.new_rows.get(name, 0)
         total = summary.total_rows.get(name)
         table.add_row(name, f"+{new}" + (f" (total {total})" if total is not None else ""))
@@ -123,10 +136,11 @@ def run(
         expand_sources([settings.resolve_source(s) for s in sources or []])
     except SourceError as exc:
         console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     from newsfacts.expectations.gate import preload
 
     preload()  # GX imports while Prefect's server starts and the articles are extracted
+    signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the temporary Prefect server goes too
     interactive = console.is_terminal
     reporter = RichReporter(console) if interactive else PlainReporter()
     progress.install(reporter)
@@ -138,10 +152,19 @@ def run(
         else:
             summary = newsfacts_run(sources=sources, warehouse_dir=warehouse_dir)
     except DataQualityError as exc:
-        console.print(f"[red]data-quality gate failed; the warehouse was left as it was[/red]\n{exc.summary.dq_summary}")
+        console.print(
+            f"[red]data-quality gate stopped the publish; no facts were published[/red]\n{exc.summary.reason}\n"
+            f"{exc.summary.dq_summary}"
+        )
         if exc.summary.dq_report:
             console.print(f"report: {exc.summary.dq_report}")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_DATA_QUALITY)
+    except KeyboardInterrupt:
+        console.print("[red]interrupted; nothing of this run was published[/red]")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    except Exception as exc:
+        console.print(f"[red]run crashed; nothing of this run was published:[/red] {type(exc).__name__}: {exc}")
+        raise typer.Exit(EXIT_CRASH)
     finally:
         progress.install(None)
     _print_summary(summary, Path(summary.warehouse) / "newsfacts.duckdb")
@@ -177,7 +200,7 @@ def serve(
             "[red]error:[/red] PREFECT_API_URL is not set: start a server (`uv run prefect server start`) and "
             "export PREFECT_API_URL=http://127.0.0.1:4200/api"
         )
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     if cron:
         from prefect.client.schemas.schedules import CronSchedule
 
@@ -185,7 +208,7 @@ def serve(
             CronSchedule(cron=cron)
         except ValueError:
             console.print(f"[red]error:[/red] not a cron expression: {cron!r}")
-            raise typer.Exit(2)
+            raise typer.Exit(EXIT_USAGE)
     from newsfacts.expectations.service import start_gate_service
 
     settings = Settings()
@@ -227,13 +250,13 @@ def query(
 
     if output_format not in {"table", "csv", "json"}:
         console.print(f"[red]error:[/red] --format must be table, csv or json, not {output_format!r}")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     settings = Settings()
     folder = settings.resolve(warehouse) if warehouse else settings.warehouse_path
     path = folder / DB_NAME
     if not path.exists():
         console.print(f"[red]error:[/red] no warehouse at {path}; run `newsfacts run` first")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     con = duckdb.connect(str(path), read_only=True)
     try:
         result = con.execute(sql)
@@ -241,7 +264,7 @@ def query(
         rows = result.fetchall()
     except duckdb.Error as exc:
         console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     finally:
         con.close()
     if output_format == "csv":

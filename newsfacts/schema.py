@@ -126,6 +126,44 @@ RUNS = pl.Schema(
         "events_rows": pl.Int64,
         "dq_outcome": pl.String,
         "seconds": pl.Float64,
+        "quarantined_rows": pl.Int64,
+        "reason": pl.String,
+    }
+)
+
+# Rows (or whole articles) held back from the fact tables: a row-level expectation failed on them, or
+# extracting the article raised. The rest of the run publishes.
+QUARANTINE = pl.Schema(
+    {
+        "quarantine_id": pl.String,
+        "run_id": pl.String,
+        "table_name": pl.String,
+        "row_key": pl.String,
+        "article_id": pl.String,
+        "reason": pl.String,
+        "detail": pl.String,
+        "row_json": pl.String,
+        "quarantined_at": UTC,
+    }
+)
+
+# Every expectation's result, every run (also runs the gate stopped).
+DQ_RESULTS = pl.Schema(
+    {
+        "dq_result_id": pl.String,
+        "run_id": pl.String,
+        "table_name": pl.String,
+        "expectation_type": pl.String,
+        "column_name": pl.String,
+        "description": pl.String,
+        "success": pl.Boolean,
+        "row_level": pl.Boolean,
+        "element_count": pl.Int64,
+        "unexpected_count": pl.Int64,
+        "unexpected_percent": pl.Float64,
+        "observed_value": pl.String,
+        "error": pl.String,
+        "checked_at": UTC,
     }
 )
 
@@ -136,6 +174,8 @@ TABLES: dict[str, pl.Schema] = {
     "events": EVENTS,
     "rejects": REJECTS,
     "runs": RUNS,
+    "quarantine": QUARANTINE,
+    "dq_results": DQ_RESULTS,
 }
 
 PRIMARY_KEYS = {
@@ -145,6 +185,8 @@ PRIMARY_KEYS = {
     "events": "event_id",
     "rejects": "reject_id",
     "runs": "run_id",
+    "quarantine": "quarantine_id",
+    "dq_results": "dq_result_id",
 }
 
 FIGURE_QUALIFIERS = ("exact", "approx", "at_least", "more_than", "at_most", "less_than", "up_to", "range")

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     max_workers: int = Field(2, ge=1, description="bound on concurrently running extraction tasks")
     max_article_chars: int = Field(2_000_000, ge=1, description="longer inputs are rejected as too_large")
     fetch_timeout_s: float = Field(20.0, gt=0, description="timeout for http(s) sources")
+    max_quarantine_share: float = Field(
+        0.05, ge=0, le=1, description="a table with a larger share of quarantined rows stops the publish"
+    )
     fetch_retries: int = Field(2, ge=0, description="retries of a URL that times out or answers 429/5xx")
     fetch_retry_delay_s: float = Field(2.0, ge=0, description="seconds before the first retry (doubled for each next)")
 

@@ -38,3 +38,35 @@ def extract_facts(articles: pl.LazyFrame, reference: ReferenceData) -> dict[str,
     ).collect()
     figures = link_figures_to_events(figures.lazy(), events.lazy(), sentences.lazy()).collect()
     return {"sentences": sentences, "locations": locations, "figures": figures, "events": events}
+
+
+@dataclass(frozen=True)
+class ExtractedBatch:
+    """A batch's fact tables, and the articles whose extraction raised (`article_id`, `error`)."""
+
+    facts: dict[str, pl.DataFrame]
+    failures: pl.DataFrame
+
+
+FAILURES = pl.Schema({"article_id": pl.String, "error": pl.String})
+
+
+def extract_facts_isolated(articles: pl.DataFrame, reference: ReferenceData) -> ExtractedBatch:
+    """`extract_facts` over the batch; if it raises, article by article, so one article that breaks a
+    rule costs only itself: its error is returned and the other articles' facts are kept."""
+    try:
+        return ExtractedBatch(extract_facts(articles.lazy(), reference), pl.DataFrame(schema=FAILURES))
+    except Exception:
+        pass
+    parts: list[dict[str, pl.DataFrame]] = []
+    failures: list[dict[str, str]] = []
+    for index in range(articles.height):
+        one = articles.slice(index, 1)
+        try:
+            parts.append(extract_facts(one.lazy(), reference))
+        except Exception as exc:
+            failures.append({"article_id": one["article_id"][0], "error": f"{type(exc).__name__}: {exc}"[:500]})
+    if not parts:  # every article failed: the tables' empty shapes
+        parts.append(extract_facts(articles.clear().lazy(), reference))
+    facts = {name: pl.concat([p[name] for p in parts], how="vertical") for name in parts[0]}
+    return ExtractedBatch(facts, pl.DataFrame(failures, schema=FAILURES))

@@ -90,14 +90,14 @@ def test_failed_gate_fails_the_flow_run_naming_the_expectation(prefect_harness, 
     assert state.is_failed()
     assert "DataQualityError" in state.message
     assert "figures.expect_column_values_to_be_between(value)" in state.message
-    assert "nothing published" in state.message
-    assert not (wh_dir / "newsfacts.duckdb").exists()
-    assert not list(wh_dir.glob("parquet/*/part-*.parquet"))
+    assert "no facts published" in state.message
+    # no facts: only the run's own record (its runs row and expectation results) was written
+    assert {p.parent.name for p in wh_dir.glob("parquet/*/part-*.parquet")} == {"runs", "dq_results"}
     assert list((wh_dir / "reports").glob("dq-*.html"))  # the report says why
 
     found = _flow_run_artifacts(state.state_details.flow_run_id)
     [md] = found[artifacts.SUMMARY_KEY]
-    assert "# newsfacts run failed" in md.data and "| data quality | failed (in-process) |" in md.data
+    assert "# newsfacts run stopped" in md.data and "| data quality | failed (in-process) |" in md.data
     rows = _table(found[artifacts.FAILURES_KEY][0])
     assert [(r["table"], r["expectation"], r["column"]) for r in rows] == [
         ("figures", "expect_column_values_to_be_between", "value")

@@ -94,5 +94,39 @@ CREATE TABLE runs (
     figures_rows       BIGINT,
     events_rows        BIGINT,
     dq_outcome         VARCHAR,
-    seconds            DOUBLE
+    seconds            DOUBLE,
+    quarantined_rows   BIGINT,              -- rows held back in `quarantine` by this run
+    reason             VARCHAR              -- why a run did not complete (NULL when it did)
+);
+
+-- Rows held back from the fact tables: a row-level expectation failed on them, or extracting their
+-- article raised. One row per (table, row, reason); the rest of the run published.
+CREATE TABLE quarantine (
+    quarantine_id  VARCHAR PRIMARY KEY,  -- from (table_name, row_key, reason)
+    run_id         VARCHAR,
+    table_name     VARCHAR,              -- articles | locations | figures | events
+    row_key        VARCHAR,              -- the row's primary key (article_id for articles)
+    article_id     VARCHAR,
+    reason         VARCHAR,              -- the failed expectation, 'extraction_error' or 'depends_on_quarantined'
+    detail         VARCHAR,
+    row_json       VARCHAR,              -- the row as JSON (articles: without text)
+    quarantined_at TIMESTAMPTZ
+);
+
+-- Every expectation's result for every run, also runs the gate stopped.
+CREATE TABLE dq_results (
+    dq_result_id       VARCHAR PRIMARY KEY,  -- from (run_id, table, expectation, column, description)
+    run_id             VARCHAR,
+    table_name         VARCHAR,
+    expectation_type   VARCHAR,
+    column_name        VARCHAR,
+    description        VARCHAR,
+    success            BOOLEAN,
+    row_level          BOOLEAN,              -- failing rows can be quarantined (else it stops the publish)
+    element_count      BIGINT,
+    unexpected_count   BIGINT,
+    unexpected_percent DOUBLE,
+    observed_value     VARCHAR,
+    error              VARCHAR,
+    checked_at         TIMESTAMPTZ
 );
