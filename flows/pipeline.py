@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from newsfacts.errors import DataQualityError
 from newsfacts.expectations.quarantine import dq_results, split_quarantine
 from newsfacts.flows import artifacts
 from newsfacts.reference.loader import load_reference
@@ -48,14 +49,6 @@ from newsfacts.settings import Settings
 
 FACT_TABLES = ("locations", "figures", "events")
 REJECT_COLUMNS = {"source": pl.String, "reason": pl.String, "detail": pl.String}
-
-
-class DataQualityError(RuntimeError):
-    """The data-quality gate failed; nothing was published. The message names the failing expectations."""
-
-    def __init__(self, message: str, summary: "RunSummary") -> None:
-        super().__init__(message)
-        self.summary = summary
 
 
 @dataclass
@@ -314,7 +307,7 @@ def newsfacts_run(
     except BaseException as exc:  # a crash, Ctrl-C or SIGTERM: leave a runs row saying so, then re-raise
         interrupted = isinstance(exc, (KeyboardInterrupt, SystemExit)) or type(exc).__name__ == "TerminationSignal"
         summary.status = "interrupted" if interrupted else "crashed"
-        summary.reason = f"{type(exc).__name__}: {exc}"[:500]
+        summary.reason = (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)[:500]
         summary.seconds = round(time.perf_counter() - started, 2)
         _record_unpublished_run(warehouse, summary, now)
         raise

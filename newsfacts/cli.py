@@ -127,7 +127,8 @@ def run(
 ) -> None:
     """Load, extract, validate and publish articles into the warehouse."""
     from newsfacts import progress
-    from newsfacts.flows.pipeline import DataQualityError, newsfacts_run
+    from newsfacts.errors import DataQualityError
+    from newsfacts.local_server import ServerStartError, temporary_server
     from newsfacts.settings import Settings
     from newsfacts.sources.readers import SourceError, expand_sources
 
@@ -143,14 +144,19 @@ def run(
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the temporary Prefect server goes too
     interactive = console.is_terminal
     reporter = RichReporter(console) if interactive else PlainReporter()
-    progress.install(reporter)
     warehouse_dir = str(settings.resolve(warehouse)) if warehouse else None
     try:
-        if interactive:
-            with reporter:
+        with temporary_server() as api:
+            if not interactive:
+                print(f"[newsfacts] prefect api: {api}", flush=True)
+            from newsfacts.flows.pipeline import newsfacts_run  # imports Prefect: after PREFECT_API_URL is set
+
+            progress.install(reporter)
+            if interactive:
+                with reporter:
+                    summary = newsfacts_run(sources=sources, warehouse_dir=warehouse_dir)
+            else:
                 summary = newsfacts_run(sources=sources, warehouse_dir=warehouse_dir)
-        else:
-            summary = newsfacts_run(sources=sources, warehouse_dir=warehouse_dir)
     except DataQualityError as exc:
         console.print(
             f"[red]data-quality gate stopped the publish; no facts were published[/red]\n{exc.summary.reason}\n"
@@ -162,6 +168,9 @@ def run(
     except KeyboardInterrupt:
         console.print("[red]interrupted; nothing of this run was published[/red]")
         raise typer.Exit(EXIT_INTERRUPTED)
+    except ServerStartError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_CRASH)
     except Exception as exc:
         console.print(f"[red]run crashed; nothing of this run was published:[/red] {type(exc).__name__}: {exc}")
         raise typer.Exit(EXIT_CRASH)
