@@ -41,7 +41,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _healthy(api: str) -> bool:
+def answers(api: str) -> bool:
+    """Whether a Prefect API answers its health check."""
     try:
         with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
             return response.status == 200
@@ -82,7 +83,7 @@ def temporary_server(timeout_s: float = 90.0) -> Iterator[str | None]:
     )
     try:
         deadline = time.monotonic() + timeout_s
-        while not _healthy(api):
+        while not answers(api):
             if process.poll() is not None:
                 log.seek(0)
                 raise ServerStartError(f"the temporary Prefect server exited: {log.read()[-2000:].decode(errors='replace')}")

@@ -8,11 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from newsfacts.local_server import answers
 
 BIN = Path(sys.executable).parent
 
@@ -43,18 +44,10 @@ def _read_until(proc: subprocess.Popen, marker: str, timeout: float = 240) -> tu
     pytest.fail(f"no {marker!r} line; output:\n" + "".join(lines)[-3000:])
 
 
-def _answers(api: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 def _gone_within(api: str, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if not _answers(api):
+        if not answers(api):
             return True
         time.sleep(0.3)
     return False
@@ -76,7 +69,7 @@ def test_sigkill_never_orphans_the_temporary_server(tmp_path: Path, corpus: Path
     proc = _start(tmp_path, corpus)
     line, _ = _read_until(proc, "prefect api:")
     api = line.split("prefect api:")[1].strip()
-    assert _answers(api)
+    assert answers(api)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert _gone_within(api, 20), "the temporary Prefect server outlived a SIGKILLed run"
