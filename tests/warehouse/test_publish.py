@@ -41,11 +41,14 @@ def test_failed_publish_leaves_warehouse_unchanged(tmp_path: Path):
     wh = LocalWarehouse(tmp_path)
     wh.publish("r1", {"articles": _articles("a1")})
     before = wh.db_path.read_bytes()
-    with pytest.raises(PublishError):
-        wh.publish("r2", {"articles": _articles("a1")})  # duplicate primary key
+    with pytest.raises(PublishError, match="nothing committed; staged files removed") as failure:
+        wh.publish("r2", {"articles": _articles("a1")})  # duplicate primary key: the DuckDB build refuses it
+    assert not failure.value.committed
     assert wh.db_path.read_bytes() == before
     assert wh.row_counts()["articles"] == 1
     assert not list(tmp_path.rglob("*.tmp"))
+    assert not (tmp_path / "parquet" / "articles" / "part-r2.parquet").exists()
+    assert [m.name for m in wh.commits()] == ["0000000001-r1.json"]
 
 
 def test_database_readable_while_next_publish_builds(tmp_path: Path):
