@@ -26,8 +26,10 @@ from newsfacts.reference.loader import load_reference
 from newsfacts.sources.readers import (
     RawRecord,
     Reject,
+    SourceError,
     TransientFetchError,
     expand_sources,
+    is_url,
     read_source,
 )
 from newsfacts.transforms.articles import (
@@ -124,9 +126,8 @@ def _retry_only_transient(task, task_run, state) -> bool:
     cache_policy=NO_CACHE,
     persist_result=False,
 )
-def read_one_source(source: str, max_chars: int, timeout_s: float) -> SourceItems:
-    """Read one SOURCE (a file, a folder read recursively, or a URL) into records and rejects."""
-    paths = expand_sources([source])
+def read_one_source(source: str, paths: list[str], max_chars: int, timeout_s: float) -> SourceItems:
+    """Read one SOURCE (its `paths`: a file, a folder's files, or a URL) into records and rejects."""
     records: list[RawRecord] = []
     rejects: list[Reject] = []
     for path in paths:
@@ -213,13 +214,31 @@ def _read_all(sources: list[str], settings: Settings, run_id: str, now: datetime
     """One retrying task per SOURCE; a source still failing after its retries becomes a `fetch_error` reject.
 
     Returns (records, rejects, files and URLs read)."""
-    delays = [settings.fetch_retry_delay_s * 2**attempt for attempt in range(settings.fetch_retries)]
-    reader = read_one_source.with_options(retries=settings.fetch_retries, retry_delay_seconds=delays or 0)
-    futures = [reader.submit(source, settings.max_article_chars, settings.fetch_timeout_s) for source in sources]
     records: list[dict] = []
     rejects: list[dict] = []
+    plan: list[tuple[str, list[str]]] = []
+    seen: set[str] = set()  # a file named twice (a folder and a file inside it, a link) is read once
+    for source in sources:
+        try:
+            found = expand_sources([source])
+        except SourceError as exc:  # the CLI refuses these up front; a run from the UI records them
+            rejects.append({"source": source, "reason": "read_error", "detail": str(exc)[:300]})
+            continue
+        paths = []
+        for path in found:
+            key = path if is_url(path) else os.path.realpath(path)
+            if key not in seen:
+                seen.add(key)
+                paths.append(path)
+        if paths:
+            plan.append((source, paths))
+    delays = [settings.fetch_retry_delay_s * 2**attempt for attempt in range(settings.fetch_retries)]
+    reader = read_one_source.with_options(retries=settings.fetch_retries, retry_delay_seconds=delays or 0)
+    futures = [
+        reader.submit(source, paths, settings.max_article_chars, settings.fetch_timeout_s) for source, paths in plan
+    ]
     inputs = 0
-    for source, future in zip(sources, futures):
+    for (source, _), future in zip(plan, futures):
         try:
             items: SourceItems = future.result()
         except TransientFetchError as exc:
@@ -235,7 +254,7 @@ def _read_all(sources: list[str], settings: Settings, run_id: str, now: datetime
             reject_id=id_expr("rej_", "source", "reason"), run_id=pl.lit(run_id), rejected_at=pl.lit(now)
         ),
         REJECTS,
-    ).collect()
+    ).collect().unique("reject_id", keep="first", maintain_order=True)
     return record_frame, reject_frame, inputs
 
 

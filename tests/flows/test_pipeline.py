@@ -113,3 +113,19 @@ def test_an_article_whose_extraction_raises_is_quarantined(prefect_harness, tmp_
     assert "OverflowError" in rows[0][2]
     assert _query(wh_dir, "select count(*) from articles") == [(1,)]
     assert _query(wh_dir, "select count(*) from events")[0][0] > 0
+
+
+def test_a_file_named_twice_is_read_once_and_a_missing_source_is_a_reject(prefect_harness, tmp_path: Path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    article = _write_article(folder, "a.txt", "Floods forced 3,000 people from their homes in Dhaka, Bangladesh.")
+    (folder / "broken.bin").write_bytes(b"\x00\x01binary")
+    wh_dir = tmp_path / "wh"
+    summary = pipeline.newsfacts_run(
+        sources=[str(folder), str(article), str(folder / "broken.bin"), str(tmp_path / "missing.txt")],
+        warehouse_dir=str(wh_dir),
+    )
+    assert summary.status == "completed"
+    assert summary.sources_seen == 2 and summary.articles_new == 1 and summary.duplicates_skipped == 0
+    reasons = sorted(r[0] for r in _query(wh_dir, "select reason from rejects"))
+    assert reasons == ["not_text", "read_error"]
