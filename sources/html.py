@@ -23,6 +23,12 @@ How the body is found:
 5. A schema.org `articleBody` in JSON-LD is used instead when it is long enough compared with
    what the DOM gave (many sites ship the full text there).
 
+Hostile pages are bounded (docs/inputs.md): at most `MAX_HTML_ELEMENTS` elements, `MAX_ATTRIBUTES` per long
+tag, and a budget for html.parser's rescans of markup that never closes (each is a `parse_error`); nesting
+beyond `MAX_DEPTH` is flattened; text is joined once per node (no quadratic `+=`); scope checks use an index of
+open tags, not a walk of the stack; a NUL anywhere in the decoded page is `not_text`. Nothing expands DTD
+entities (html.parser knows only HTML's character references).
+
 Metadata: title from og:title / twitter:title / JSON-LD headline / `<h1>` / `<title>`;
 published_at from article:published_time, JSON-LD datePublished, itemprop=datePublished and
 common meta names (kept only when ISO-8601 parseable); url from `<link rel=canonical>` /
@@ -31,15 +37,29 @@ og:url (else the fetched url); language from `<html lang>` / og:locale / content
 from __future__ import annotations
 
 import codecs
+import collections
 import html.parser
 import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
 
-from newsfacts.sources.records import RawRecord, Reject, body_reject
+from newsfacts.sources.limits import MAX_FIELD_CHARS, MAX_HTML_ELEMENTS, MAX_TITLE_CHARS, too_many_containers
+from newsfacts.sources.records import RawRecord, Reject, checked
 
 MAX_DEPTH = 250  # deeper elements are attached to their depth-250 ancestor (keeps recursion bounded)
+
+
+class MarkupTooComplex(ValueError):
+    """A page refused rather than parsed (time and memory): more than `MAX_HTML_ELEMENTS` elements, a tag
+    with more than `MAX_ATTRIBUTES` attributes, or markup that never closes, on which html.parser rescans
+    the rest of the page again and again (quadratic)."""
+
+
+MAX_ATTRIBUTES = 1_000  # html.parser builds a list of all of a tag's attributes (~150 bytes each) first
+LONG_TAG = 64 * 1024  # shorter tags cannot hold enough attributes to matter: not counted
+_TAG_NAME = getattr(html.parser, "tagfind_tolerant", None)
+_ATTRIBUTE = getattr(html.parser, "attrfind_tolerant", None)
 
 VOID = {
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
@@ -122,7 +142,7 @@ ARTICLE_TYPES = re.compile(r"article|posting|report|blog", re.I)
 
 class _Node:
     __slots__ = ("tag", "names", "children", "parent", "dropped", "text_len", "link_len", "commas", "paras",
-                 "score", "scored", "itemprop", "weight", "hard", "wrapper", "inputs", "own_inputs")
+                 "score", "scored", "itemprop", "weight", "hard", "wrapper", "inputs", "own_inputs", "lis")
 
     def __init__(self, tag: str, names: str = "", parent: _Node | None = None, itemprop: str = "") -> None:
         self.tag = tag
@@ -142,6 +162,7 @@ class _Node:
         self.wrapper = False  # exactly one live element child and no text of its own
         self.own_inputs = 0  # form controls (input, button, select, textarea) directly inside
         self.inputs = 0  # ... and in the whole live subtree
+        self.lis = 0  # live <li> descendants
 
 
 class _TreeBuilder(html.parser.HTMLParser):
@@ -160,23 +181,115 @@ class _TreeBuilder(html.parser.HTMLParser):
         self.meta: dict[str, str] = {}
         self.canonical: str | None = None
         self.lang: str | None = None
+        self.elements = 0  # start tags and line breaks so far (capped by MAX_HTML_ELEMENTS)
+        self.open: dict[str, list[int]] = {}  # tag -> stack positions where it is open (O(1) scope checks)
+        self.pending: list[str] = []  # text pieces of the last text child of `pending_node`, joined once
+        self.pending_node: _Node | None = None
+        self.rescanned = 0  # characters html.parser scanned for constructs that did not close
+        self.rescan_budget = 1_000_000  # feed_page() sets it from the page's length
+
+    # -- the open-element stack, indexed by tag; text joined once, not by repeated `+=` (quadratic)
+    def _push(self, node: _Node) -> None:
+        self.open.setdefault(node.tag, []).append(len(self.stack))
+        self.stack.append(node)
+
+    def _truncate(self, i: int) -> None:
+        for node in self.stack[i:]:
+            self.open[node.tag].pop()
+        del self.stack[i:]
+
+    def _count_element(self) -> None:
+        self.elements += 1
+        if self.elements > MAX_HTML_ELEMENTS:
+            raise MarkupTooComplex(f"more than {MAX_HTML_ELEMENTS} elements")
+
+    def _flush_text(self) -> None:
+        if self.pending_node is not None:
+            self.pending_node.children.append("".join(self.pending))
+            self.pending_node, self.pending = None, []
+
+    def _append(self, node: _Node, child: _Node | str) -> None:
+        """Add an element or a line break ("\n") to `node`'s children."""
+        self._flush_text()
+        node.children.append(child)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._flush_text()
+
+    def feed_page(self, page: str) -> None:
+        """Feed a whole page and close. After the last ">" no tag, comment or declaration can end, so the
+        "<"s there are text (as html.parser makes them at close(), but rescanning the rest from each one)."""
+        last = page.rfind(">")
+        if "<" in page[last + 1 :]:
+            page = page[: last + 1] + page[last + 1 :].replace("<", "&lt;")
+        self.rescan_budget = 8 * len(page) + 4_000_000
+        self.feed(page)
+        self.close()
+
+    # -- html.parser scans to the end of the input for each construct that does not close (returning -1);
+    # at close() it then moves on one "<" at a time: bounded by a budget of characters rescanned.
+    def _scanned(self, i: int, k: int) -> int:
+        if k < 0:
+            self.rescanned += len(self.rawdata) - i
+            if self.rescanned > self.rescan_budget:
+                raise MarkupTooComplex("markup that never closes (html.parser rescans the page from each '<')")
+        return k
+
+    def parse_endtag(self, i: int, *args, **kwargs) -> int:
+        k = super().parse_endtag(i, *args, **kwargs)
+        return k if k >= 0 else self._scanned(i, k)
+
+    def parse_comment(self, i: int, *args, **kwargs) -> int:
+        return self._scanned(i, super().parse_comment(i, *args, **kwargs))
+
+    def parse_pi(self, i: int, *args, **kwargs) -> int:
+        return self._scanned(i, super().parse_pi(i, *args, **kwargs))
+
+    def parse_bogus_comment(self, i: int, *args, **kwargs) -> int:
+        return self._scanned(i, super().parse_bogus_comment(i, *args, **kwargs))
+
+    def parse_starttag(self, i: int) -> int:
+        # html.parser's start-tag regex takes ~750 bytes of memory per attribute (1.5 GB for an 8 MB tag),
+        # and at close() it is re-run over the rest of the page from every "<x" no ">" follows (quadratic).
+        rawdata = self.rawdata
+        close = rawdata.find(">", i)
+        if close < 0:  # no tag can end here: text (at close()), without a regex run over the rest of the page
+            return self._scanned(i, -1)
+        if close - i > LONG_TAG:
+            name = _TAG_NAME.match(rawdata, i + 1) if _TAG_NAME is not None else None
+            if name and _ATTRIBUTE is not None:
+                k, count = name.end(), 0
+                while (m := _ATTRIBUTE.match(rawdata, k)) and m.end() > k:
+                    count += 1
+                    if count > MAX_ATTRIBUTES:
+                        tag = name.group(1).lower()[:20]
+                        raise MarkupTooComplex(f"a <{tag}> tag with more than {MAX_ATTRIBUTES} attributes")
+                    k = m.end()
+        k = super().parse_starttag(i)
+        return k if k >= 0 else self._scanned(i, k)
 
     # -- tolerate declarations html.parser asserts on (e.g. IE conditional comments "<![if !IE]>")
     def parse_marked_section(self, i: int, report: int = 1) -> int:
         try:
-            return super().parse_marked_section(i, report)
+            k = super().parse_marked_section(i, report)
         except AssertionError:
             end = self.rawdata.find(">", i + 3)
-            return -1 if end < 0 else end + 1
+            k = -1 if end < 0 else end + 1
+        return self._scanned(i, k)
 
     def parse_html_declaration(self, i: int) -> int:
         try:
-            return super().parse_html_declaration(i)
+            k = super().parse_html_declaration(i)
         except AssertionError:
             end = self.rawdata.find(">", i + 2)
-            return -1 if end < 0 else end + 1
+            k = -1 if end < 0 else end + 1
+        return self._scanned(i, k)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._count_element()
         if self.skip_tag is not None:
             if tag == self.skip_tag:
                 self.skip_depth += 1
@@ -211,7 +324,7 @@ class _TreeBuilder(html.parser.HTMLParser):
         current = self.stack[-1]
         if tag in VOID:
             if tag in ("br", "hr"):
-                current.children.append("\n")
+                self._append(current, "\n")
             return
         self._implied_end(tag)
         current = self.stack[-1]
@@ -225,15 +338,16 @@ class _TreeBuilder(html.parser.HTMLParser):
             or role in DROP_ROLES
         ):
             node.dropped = node.hard = True
-        current.children.append(node)
+        self._append(current, node)
         if len(self.stack) < MAX_DEPTH:
-            self.stack.append(node)
+            self._push(node)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # "<div/>" opens a div in HTML; self-closed skip/void elements are complete on their own.
         if tag in SKIP or tag in VOID:
             if tag in ("br", "hr") and self.skip_tag is None:
-                self.stack[-1].children.append("\n")
+                self._count_element()
+                self._append(self.stack[-1], "\n")
             elif tag == "meta" or tag == "link":
                 self.handle_starttag(tag, attrs)
             return
@@ -252,20 +366,24 @@ class _TreeBuilder(html.parser.HTMLParser):
         elif tag in ("td", "th"):
             self._close("td", {"tr", "table"}) or self._close("th", {"tr", "table"})
         elif tag in HEADINGS and stack[-1].tag in HEADINGS:
-            stack.pop()
+            self._truncate(len(stack) - 1)
         elif tag == "a":
             self._close("a", SCOPE_BOUNDARY | {"div", "p"})
 
-    def _close(self, tag: str, boundary: set[str]) -> bool:
-        stack = self.stack
-        for i in range(len(stack) - 1, 0, -1):
-            t = stack[i].tag
-            if t == tag:
-                del stack[i:]
-                return True
-            if t in boundary:
+    def _close(self, tag: str, boundary: set[str] | frozenset[str]) -> bool:
+        """Close the innermost open `tag` unless an element of `boundary` is open inside it."""
+        where = self.open.get(tag)
+        if not where:
+            return False
+        i = where[-1]
+        if i == 0:  # the root
+            return False
+        for b in boundary:
+            inner = self.open.get(b)
+            if inner and inner[-1] > i:
                 return False
-        return False
+        self._truncate(i)
+        return True
 
     def handle_endtag(self, tag: str) -> None:
         if self.skip_tag is not None:
@@ -281,15 +399,10 @@ class _TreeBuilder(html.parser.HTMLParser):
             self.in_title = False
             return
         if tag in ("br",):
-            self.stack[-1].children.append("\n")
+            self._count_element()
+            self._append(self.stack[-1], "\n")
             return
-        stack = self.stack
-        for i in range(len(stack) - 1, 0, -1):
-            if stack[i].tag == tag:
-                del stack[i:]
-                return
-            if tag in ("p", "li") and stack[i].tag in SCOPE_BOUNDARY:
-                return
+        self._close(tag, SCOPE_BOUNDARY if tag in ("p", "li") else ())
 
     def handle_data(self, data: str) -> None:
         if self.skip_tag is not None:
@@ -300,17 +413,21 @@ class _TreeBuilder(html.parser.HTMLParser):
             self.title.append(data)
             return
         data = data.replace("\r", " ").replace("\n", " ")  # "\n" in the tree marks <br> only
-        children = self.stack[-1].children
-        if children and isinstance(children[-1], str):
-            children[-1] += data
-        else:
-            children.append(data)
+        node = self.stack[-1]
+        if self.pending_node is not node:  # text continues the node's last text child, if any
+            self._flush_text()
+            children = node.children
+            self.pending = [children.pop()] if children and isinstance(children[-1], str) else []
+            self.pending_node = node
+        self.pending.append(data)
 
 
 def decode_html(raw: bytes) -> str:
     """Bytes of a page -> text: BOM, else UTF-8, else the declared charset, else cp1252 (never fails)."""
     if raw.startswith(codecs.BOM_UTF8):
         return raw[3:].decode("utf-8", errors="replace")
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts with FF FE
+        return raw.decode("utf-32", errors="replace")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16", errors="replace")
     try:
@@ -361,7 +478,7 @@ def _prune(node: _Node, level: int) -> None:
 
 def _measure(node: _Node) -> None:
     """Bottom-up text length, link text length, commas and paragraph count of live subtrees."""
-    text_len = link_len = commas = paras = elements = own_text = 0
+    text_len = link_len = commas = paras = elements = own_text = lis = 0
     for child in node.children:
         if isinstance(child, str):
             n = len(child.strip())
@@ -376,6 +493,8 @@ def _measure(node: _Node) -> None:
             link_len += child.text_len if child.tag == "a" else child.link_len
             commas += child.commas
             paras += child.paras + (child.tag == "p")
+            lis += child.lis + (child.tag == "li")
+    node.lis = lis
     node.text_len, node.link_len, node.commas, node.paras = text_len, min(link_len, text_len), commas, paras
     node.wrapper = elements == 1 and own_text == 0
     node.inputs = node.own_inputs + sum(c.inputs for c in node.children if not isinstance(c, str) and not c.dropped)
@@ -413,6 +532,23 @@ def _has_block_child(node: _Node) -> bool:
 def _score_tree(root: _Node) -> list[_Node]:
     """Readability: paragraph scores flow to ancestors; returns the scored candidate containers."""
     candidates: list[_Node] = []
+    lifted: dict[int, _Node] = {}
+
+    def lift(node: _Node) -> _Node:
+        """`node`, or its nearest ancestor that is not a single-child wrapper ("<div><p>..</p></div>" counts
+        as the p); memoized, so a chain of wrappers is walked once, not once per paragraph under it."""
+        chain = []
+        while node.wrapper and node.parent is not None:
+            hit = lifted.get(id(node))
+            if hit is not None:
+                node = hit
+                break
+            chain.append(node)
+            node = node.parent
+        for n in chain:
+            lifted[id(n)] = node
+        return node
+
     todo = [root]
     while todo:
         n = todo.pop()
@@ -428,9 +564,7 @@ def _score_tree(root: _Node) -> list[_Node]:
         content = 1 + n.commas + min(n.text_len // 100, 3)
         ancestor, level = n.parent, 0
         while ancestor is not None and level < 5:
-            if ancestor.wrapper and ancestor.parent is not None:  # "<div><p>..</p></div>" counts as the p
-                ancestor = ancestor.parent
-                continue
+            ancestor = lift(ancestor)
             if not ancestor.scored:
                 ancestor.scored = True
                 ancestor.weight = _class_weight(ancestor)
@@ -547,17 +681,6 @@ def _plain(node: _Node) -> str:
     return SPACES.sub(" ", "".join(parts)).strip()
 
 
-def _count(node: _Node, tags: set[str]) -> int:
-    total, todo = 0, [node]
-    while todo:
-        n = todo.pop()
-        for c in n.children:
-            if not isinstance(c, str) and not c.dropped:
-                total += c.tag in tags
-                todo.append(c)
-    return total
-
-
 def _clean_conditionally(node: _Node) -> bool:
     """Readability's test for lists, tables and divs inside the article: True = leave it out."""
     weight = _class_weight(node)
@@ -567,7 +690,7 @@ def _clean_conditionally(node: _Node) -> bool:
         return False
     ld = _link_density(node)
     paras = node.paras
-    lis = _count(node, {"li"}) - (100 if node.tag in ("ul", "ol") else 0)
+    lis = node.lis - (100 if node.tag in ("ul", "ol") else 0)  # live <li> descendants (from _measure)
     if node.text_len < 25 and node.link_len > 0:
         return True
     if node.inputs > max(paras, 1) / 3 and node.text_len < 1000:  # sign-up and search boxes
@@ -661,6 +784,8 @@ def _ld_articles(scripts: list[str]) -> list[dict]:
     """schema.org Article-like objects from the page's JSON-LD blocks (invalid JSON skipped)."""
     found = []
     for script in scripts:
+        if too_many_containers(script):  # a nesting or structure bomb: skipped like invalid JSON
+            continue
         try:
             data = json.loads(script.strip().rstrip(";"), strict=False)
         except (ValueError, RecursionError):
@@ -684,10 +809,14 @@ def _valid_date(value: object) -> str | None:
     return text if parsed.year >= 1970 else None  # "0001-01-01T00:00:00Z" placeholders
 
 
-def _first_str(*values: object) -> str | None:
+def _first_str(*values: object, limit: int = MAX_FIELD_CHARS) -> str | None:
+    """The first non-blank string of `values` no longer than `limit` (an overlong one, e.g. an unclosed
+    <title> that swallowed the page, is passed over)."""
     for value in values:
         if isinstance(value, str) and value.strip():
-            return SPACES.sub(" ", value).strip()
+            text = SPACES.sub(" ", value).strip()
+            if len(text) <= limit:
+                return text
     return None
 
 
@@ -711,8 +840,7 @@ def _html_fragment_text(fragment: str) -> str:
         paragraphs = re.split(r"[\r\n]+", fragment)
         return "\n\n".join(p for p in (SPACES.sub(" ", x).strip() for x in paragraphs) if p)
     builder = _TreeBuilder()
-    builder.feed(fragment)
-    builder.close()
+    builder.feed_page(fragment)
     _measure(builder.root)
     return "\n\n".join(_unescape(b) for b in _render([builder.root]))
 
@@ -724,10 +852,11 @@ def extract(page: str) -> dict[str, str | None]:
     """Body text and metadata of one decoded HTML page: keys text, title, url, published_at, language."""
     builder = _TreeBuilder()
     try:
-        builder.feed(page)
-        builder.close()
+        builder.feed_page(page)
+    except MarkupTooComplex:
+        raise
     except Exception:  # noqa: BLE001 - html.parser's assorted errors: keep what was parsed so far
-        pass
+        builder._flush_text()
     root = builder.root
     # Prune by tag and class/id words; when that leaves (almost) nothing, by tag only, then not at all
     # (pages wrapped whole in a <form> or in a div whose class says "sidebar").
@@ -759,7 +888,8 @@ def extract(page: str) -> dict[str, str | None]:
     ld = articles[0] if articles else {}
     h1 = _first_h1(root)
     title = _first_str(
-        meta.get("og:title"), meta.get("twitter:title"), ld.get("headline"), h1, "".join(builder.title)
+        meta.get("og:title"), meta.get("twitter:title"), ld.get("headline"), h1, "".join(builder.title),
+        limit=MAX_TITLE_CHARS,
     )
     published = None
     for value in (
@@ -790,9 +920,9 @@ def _reset(root: _Node) -> None:
 
 
 def _first_h1(root: _Node) -> str | None:
-    todo = [root]
+    todo = collections.deque([root])
     while todo:
-        n = todo.pop(0)
+        n = todo.popleft()
         for c in n.children:
             if isinstance(c, str):
                 continue
@@ -804,25 +934,23 @@ def _first_h1(root: _Node) -> str | None:
 
 def parse_html(raw: bytes, source: str, *, max_chars: int, url: str | None) -> Iterator[RawRecord | Reject]:
     """One `RawRecord` with the page's article body and metadata, or one `Reject`."""
-    if b"\x00" in raw[:8192] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        yield Reject(source, "not_text", "binary content (NUL bytes)")
+    page = decode_html(raw)
+    if "\x00" in page:  # binary content, or NUL anywhere in the page (after decoding: UTF-16/32 hold NUL bytes)
+        yield Reject(source, "not_text", f"NUL character at offset {page.index(chr(0))} (binary content?)")
         return
     try:
-        found = extract(decode_html(raw))
+        found = extract(page)
     except Exception as exc:  # noqa: BLE001 - a page we cannot make sense of is a reject, not a crash
         yield Reject(source, "parse_error", f"{type(exc).__name__}: {exc}"[:300])
         return
-    text = found["text"]
-    problem = body_reject(text, source, max_chars=max_chars, empty_detail="no body text found in HTML")
-    if problem:
-        yield problem
-        return
-    yield RawRecord(
+    record = RawRecord(
         doc_id=source,
         source=source,
-        text=text,
+        text=found["text"],
         title=found["title"],
         url=url or found["url"],
         published_at=found["published_at"],
         language=found["language"],
     )
+    names = ("title", "published_at", "language") + (() if url else ("url",))  # a fetched URL is the caller's
+    yield checked(record, source, max_chars=max_chars, empty_detail="no body text found in HTML", names=names)

@@ -3,25 +3,56 @@
 This is the extract edge of the pipeline: it does I/O and nothing else. Every
 input either becomes a `RawRecord` or a `Reject` with a short reason code, so
 nothing is lost silently. Readers are generators, so callers can batch.
+
+Nothing here trusts its input (docs/inputs.md): a file's size is checked with stat before it
+is opened and again while it is read; JSON Lines (plain or gzipped) are streamed line by line
+with a byte cap per line and, for gzip, on the decompressed total; folders are walked once per
+real folder (symlink loops), each real file read once; FIFOs, devices and sockets are never
+opened. Memory stays flat whatever a file holds.
 """
 from __future__ import annotations
 
+import codecs
 import gzip
 import http.client
 import io
 import json
 import os
+import re
+import stat
 import urllib.error
 import urllib.request
+import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from newsfacts.sources.html import parse_html
-from newsfacts.sources.records import Item, RawRecord, Reject, body_reject
+from newsfacts.sources.limits import (
+    JSONL_GZ_MAX_BYTES,
+    MAX_JSON_CONTAINERS,
+    MAX_REJECTS_PER_FILE,
+    READ_CHUNK,
+    doc_bytes,
+    line_bytes,
+    too_many_containers,
+)
+from newsfacts.sources.records import CONTENT_FIELDS, Item, RawRecord, Reject, checked
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 HTML_SUFFIXES = {".html", ".htm"}
+
+# Byte order marks, UTF-32 before UTF-16 (FF FE 00 00 starts with FF FE).
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
 class SourceError(ValueError):
@@ -49,64 +80,216 @@ def _suffixes(path: Path) -> tuple[str, bool]:
     return (suffixes[-1] if suffixes else ""), gz
 
 
+def _error(exc: BaseException) -> str:
+    """"[Errno 13] Permission denied: 'x'" as is; other exceptions with their type's name."""
+    text = str(exc)
+    return (text if isinstance(exc, OSError) and exc.errno else f"{type(exc).__name__}: {text}")[:300]
+
+
+# ------------------------------------------------------------------------------------------ expanding
+
+
 def expand_sources(sources: Iterable[str]) -> list[str]:
-    """Files and URLs in a stable order; folders are read recursively, hidden entries skipped."""
+    """Files and URLs in a stable order; folders are read recursively, hidden entries skipped.
+
+    Each real file is listed once, under the first path that reached it (a folder and a file inside
+    it, the same path twice, a symlink beside its target); each real folder is walked once, so
+    symlink loops end. Paths that exist but are not regular files (FIFOs, devices, folders that
+    cannot be listed) are listed too: `read_source` turns them into rejects without opening them.
+    """
     out: list[str] = []
+    seen: set[str] = set()
     for source in sources:
-        if is_url(source):
-            out.append(source)
-            continue
-        path = Path(source)
-        if path.is_dir():
-            found = []
-            for folder, dirs, files in os.walk(path, followlinks=True):
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                found.extend(Path(folder) / f for f in files if not f.startswith("."))
-            out.extend(str(p) for p in sorted(found))
-        elif path.is_file():
-            out.append(str(path))
-        else:
-            raise SourceError(f"no such file, folder or URL: {source}")
+        for path in _expand_one(source):
+            key = path if is_url(path) else os.path.realpath(path)
+            if key not in seen:
+                seen.add(key)
+                out.append(path)
     return out
 
 
+def _expand_one(source: str) -> list[str]:
+    if is_url(source):
+        return [source]
+    try:
+        mode = os.stat(source).st_mode
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise SourceError(f"no such file, folder or URL: {source}") from exc
+    except OSError:  # e.g. a symlink loop or no permission: read_source says why, as a reject
+        return [source]
+    if stat.S_ISDIR(mode):
+        return _walk(Path(source))
+    return [source]
+
+
+def _walk(root: Path) -> list[str]:
+    """Every non-hidden entry below `root` that is not a folder, sorted; each real folder entered once."""
+    found: list[Path] = []
+    entered: set[tuple[int, int]] = set()
+    todo = [root]
+    while todo:
+        folder = todo.pop()
+        try:
+            st = os.stat(folder)
+        except OSError:
+            found.append(folder)  # vanished or unreachable: a read_error reject
+            continue
+        if (st.st_dev, st.st_ino) in entered:  # a symlink loop, or a folder reached twice
+            continue
+        entered.add((st.st_dev, st.st_ino))
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+        except OSError:
+            found.append(folder)  # cannot be listed: a read_error reject
+            continue
+        subfolders = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+            except OSError:
+                is_dir = False  # e.g. a symlink to itself: a read_error reject
+            (subfolders if is_dir else found).append(Path(entry.path))
+        todo.extend(reversed(subfolders))
+    return [str(p) for p in sorted(found)]
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+
 def read_source(
-    source: str, *, max_chars: int, timeout_s: float = 20.0, raise_transient: bool = False
+    source: str,
+    *,
+    max_chars: int,
+    timeout_s: float = 20.0,
+    raise_transient: bool = False,
+    max_bytes: int | None = None,
 ) -> Iterator[Item]:
     """Yield the records (or rejects) one source holds.
 
     With `raise_transient`, a URL that fails in a way worth retrying raises `TransientFetchError`
-    instead of yielding a `fetch_error` reject.
+    instead of yielding a `fetch_error` reject. `max_bytes` caps the bytes of one document (and of
+    one JSON line); by default it derives from `max_chars` (see `limits`).
     """
     if is_url(source):
-        yield from _read_url(source, max_chars=max_chars, timeout_s=timeout_s, raise_transient=raise_transient)
+        yield from _read_url(
+            source, max_chars=max_chars, timeout_s=timeout_s, raise_transient=raise_transient, max_bytes=max_bytes
+        )
         return
-    path = Path(source)
-    fmt, gz = _suffixes(path)
+    yield from _read_file(source, max_chars=max_chars, max_bytes=max_bytes)
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _read_file(source: str, *, max_chars: int, max_bytes: int | None) -> Iterator[Item]:
+    fmt, gz = _suffixes(Path(source))
     try:
-        raw = path.read_bytes()
-        if gz:
-            raw = gzip.decompress(raw)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        yield Reject(source, "parse_error" if gz else "read_error", str(exc)[:300])
+        st = os.stat(source)
+    except OSError as exc:
+        yield Reject(source, "read_error", _error(exc))
         return
-    if fmt in JSONL_SUFFIXES:
-        yield from parse_jsonl(raw, source, max_chars=max_chars)
-    elif fmt in TEXT_SUFFIXES:
-        yield from parse_text_file(raw, source, max_chars=max_chars)
-    elif fmt in HTML_SUFFIXES:
-        yield from parse_html(raw, source, max_chars=max_chars, url=None)
-    else:
+    if stat.S_ISDIR(st.st_mode):
+        try:
+            os.listdir(source)
+            detail = "a folder"
+        except OSError as exc:
+            detail = f"a folder that cannot be listed: {_error(exc)}"
+        yield Reject(source, "read_error", detail[:300])
+        return
+    if not stat.S_ISREG(st.st_mode):  # never opened: a FIFO would block, a device never end
+        yield Reject(source, "not_text", f"{_file_kind(st.st_mode)}, not a regular file")
+        return
+    if fmt not in JSONL_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES:
         yield Reject(source, "not_text", f"unsupported file type {fmt or '(none)'!r}")
+        return
+    cap = doc_bytes(max_chars, max_bytes)
+    if fmt not in JSONL_SUFFIXES and not gz and st.st_size > cap:
+        yield Reject(source, "too_large", f"{st.st_size} bytes > {cap}")
+        return
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(source, flags)
+    except OSError as exc:
+        yield Reject(source, "read_error", _error(exc))
+        return
+    with open(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the stat above
+            yield Reject(source, "not_text", "not a regular file")
+            return
+        stream: BinaryIO = gzip.GzipFile(fileobj=f, mode="rb") if gz else f
+        if fmt in JSONL_SUFFIXES:
+            yield from _jsonl(
+                stream, source, max_chars=max_chars, max_bytes=max_bytes, total_cap=JSONL_GZ_MAX_BYTES if gz else None
+            )
+            return
+        raw = yield from _read_document(stream, source, cap=cap, gz=gz)
+        if raw is None:
+            return
+    if fmt in TEXT_SUFFIXES:
+        yield from parse_text_file(raw, source, max_chars=max_chars)
+    else:
+        yield from parse_html(raw, source, max_chars=max_chars, url=None)
+
+
+def _read_document(stream: BinaryIO, source: str, *, cap: int, gz: bool) -> Iterator[Item]:
+    """Read at most `cap` bytes (decompressed, for gzip): returns them, or yields the reject and returns None."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while chunk := stream.read(min(READ_CHUNK, cap + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > cap:
+                what = "decompressed bytes" if gz else "bytes"
+                yield Reject(source, "too_large", f"more than {cap} {what}")
+                return None
+    except GZIP_ERRORS as exc:
+        yield Reject(source, "parse_error", f"corrupt or truncated gzip: {_error(exc)}"[:300])
+        return None
+    except OSError as exc:
+        yield Reject(source, "parse_error" if gz else "read_error", _error(exc))
+        return None
+    return b"".join(chunks)
+
+
+# ------------------------------------------------------------------------------------------ plain text
 
 
 def _decode(raw: bytes, source: str) -> str | Reject:
-    if b"\x00" in raw[:8192]:
-        return Reject(source, "not_text", "binary content (NUL bytes)")
+    """Text by byte order mark (UTF-8/16/32), else UTF-8; binary (NUL) and undecodable bytes are rejects.
+
+    A UTF-16/32 BOM is trusted when the decoded text holds some ASCII (line breaks, spaces, digits):
+    two bytes FF FE in front of random bytes are not UTF-16 text."""
+    for bom, encoding in BOMS:
+        if raw.startswith(bom):
+            try:
+                text = raw[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                if encoding == "utf-8":
+                    return Reject(source, "bad_encoding", str(exc)[:300])
+                break
+            if encoding == "utf-8" or re.search("[\x01-\x7f]", text):
+                if "\x00" in text:
+                    return Reject(source, "not_text", f"NUL character at offset {text.index(chr(0))}")
+                return text
+            break
+    if b"\x00" in raw:
+        return Reject(source, "not_text", f"binary content (NUL byte at offset {raw.index(0)})")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return Reject(source, "bad_encoding", str(exc)[:300])
+
+
+NON_SPACE = re.compile(r"\S")
 
 
 def parse_text_file(raw: bytes, source: str, *, max_chars: int) -> Iterator[Item]:
@@ -118,17 +301,25 @@ def parse_text_file(raw: bytes, source: str, *, max_chars: int) -> Iterator[Item
     if len(decoded) > max_chars:
         yield Reject(source, "too_large", f"{len(decoded)} characters > {max_chars}")
         return
-    lines = decoded.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    nonempty = [i for i, line in enumerate(lines) if line.strip()]
-    if not nonempty:
+    text = decoded.replace("\r\n", "\n").replace("\r", "\n")
+    first = NON_SPACE.search(text)  # no split into lines: a file of 8 MB of newlines is 8M strings
+    if first is None:
         yield Reject(source, "empty", "no text")
         return
-    title = lines[nonempty[0]].strip()
-    body = "\n".join(lines[nonempty[0] + 1 :]).strip()
+    start = text.rfind("\n", 0, first.start()) + 1
+    end = text.find("\n", first.start())
+    if end < 0:
+        end = len(text)
+    title = text[start:end].strip()
+    body = text[end + 1 :].strip()
     if not body:
         yield Reject(source, "empty", "a title but no body")
         return
-    yield RawRecord(doc_id=source, source=source, text=body, title=title)
+    record = RawRecord(doc_id=source, source=source, text=body, title=title)
+    yield checked(record, source, max_chars=max_chars, empty_detail="no body", names=("title",))
+
+
+# ----------------------------------------------------------------------------------------- JSON Lines
 
 
 def _opt_str(value: object) -> str | None:
@@ -140,42 +331,208 @@ def _opt_str(value: object) -> str | None:
 
 def parse_jsonl(raw: bytes, source: str, *, max_chars: int) -> Iterator[Item]:
     """One article per line: `text` required; `id`, `title`, `url`, `published_at`, `source`, `language` optional."""
-    decoded = _decode(raw, source)
-    if isinstance(decoded, Reject):
-        yield decoded
-        return
-    for line_no, line in enumerate(io.StringIO(decoded), start=1):
-        where = f"{source}:{line_no}"
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Reject(where, "bad_json", str(exc)[:300])
-            continue
-        if not isinstance(obj, dict):
-            yield Reject(where, "bad_json", f"expected an object, got {type(obj).__name__}")
-            continue
-        text = obj.get("text")
-        if text is None:
-            yield Reject(where, "no_text_field", "no 'text' field")
-            continue
-        if not isinstance(text, str):
-            yield Reject(where, "not_text", f"'text' is {type(text).__name__}")
-            continue
-        problem = body_reject(text, where, max_chars=max_chars, empty_detail="'text' is blank")
-        if problem:
-            yield problem
-            continue
-        yield RawRecord(
-            doc_id=_opt_str(obj.get("id")) or where,
-            source=_opt_str(obj.get("source")) or source,
-            text=text,
-            title=_opt_str(obj.get("title")),
-            url=_opt_str(obj.get("url")),
-            published_at=_opt_str(obj.get("published_at")),
-            language=_opt_str(obj.get("language")),
+    yield from _jsonl(io.BytesIO(raw), source, max_chars=max_chars)
+
+
+class _TooMuch(Exception):
+    """More decompressed bytes than the cap."""
+
+
+class _Binary(Exception):
+    """NUL bytes at the start of a stream without a UTF-16/32 byte order mark: not JSON Lines at all."""
+
+
+class _Lines:
+    """Non-blank lines of a byte stream as (line number, bytes or None when longer than `cap`, length).
+
+    Reads `READ_CHUNK` bytes at a time; runs of blank lines are skipped at C speed (a stream of
+    newlines costs no Python loop per line); a line over `cap` is dropped while it is read, so
+    memory never exceeds `cap` plus a chunk. UTF-16/32 input (by BOM) is transcoded to UTF-8
+    chunk by chunk; a UTF-8 BOM is dropped. `line_no` and `size` tell how far reading got.
+    """
+
+    BLANK = re.compile(rb"[ \t\r\n]*")
+
+    def __init__(self, stream: BinaryIO, cap: int, total_cap: int | None = None) -> None:
+        self.stream, self.cap, self.total_cap = stream, cap, total_cap
+        self.line_no = 1  # the line being read
+        self.size = 0  # bytes read from the stream (decompressed)
+        self.encoding = "utf-8"
+
+    def _raw_chunks(self) -> Iterator[bytes]:
+        # read1: GzipFile.read(n) loses what it decompressed when the stream turns out truncated
+        read = getattr(self.stream, "read1", self.stream.read)
+        while chunk := read(READ_CHUNK):
+            self.size += len(chunk)
+            if self.total_cap is not None and self.size > self.total_cap:
+                raise _TooMuch
+            yield chunk
+
+    def _chunks(self) -> Iterator[bytes]:
+        chunks = self._raw_chunks()
+        head = b""
+        for chunk in chunks:  # enough bytes to see a BOM
+            head += chunk
+            if len(head) >= 4:
+                break
+        for bom, encoding in BOMS:
+            if head.startswith(bom):
+                head, self.encoding = head[len(bom) :], encoding
+                break
+        if self.encoding == "utf-8":
+            if b"\x00" in head[:8192]:
+                raise _Binary
+            yield from _chain(head, chunks)
+            return
+        decoder = codecs.getincrementaldecoder(self.encoding)("strict")
+        for chunk in _chain(head, chunks):
+            yield decoder.decode(chunk).encode("utf-8")
+        yield decoder.decode(b"", final=True).encode("utf-8")
+
+    def __iter__(self) -> Iterator[tuple[int, bytes | None, int]]:
+        pending: list[bytes] = []  # pieces of the line being read
+        length = 0  # its length so far
+        too_long = False
+        blank = self.BLANK
+        for chunk in self._chunks():
+            pos, n = 0, len(chunk)
+            while pos < n:
+                if length == 0:  # at a line start: skip blank lines (and leading blanks)
+                    end = blank.match(chunk, pos).end()
+                    self.line_no += chunk.count(b"\n", pos, end)
+                    pos = end
+                    if pos == n:
+                        break
+                nl = chunk.find(b"\n", pos)
+                stop = n if nl < 0 else nl
+                if not too_long:
+                    if length + stop - pos > self.cap:
+                        too_long, pending = True, []
+                    else:
+                        pending.append(chunk[pos:stop])
+                length += stop - pos
+                if nl < 0:
+                    break
+                yield self.line_no, (None if too_long else b"".join(pending)), length
+                self.line_no += 1
+                pending, length, too_long = [], 0, False
+                pos = nl + 1
+        if length:
+            yield self.line_no, (None if too_long else b"".join(pending)), length
+
+
+def _chain(head: bytes, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    if head:
+        yield head
+    yield from chunks
+
+
+class _RejectCap:
+    """The first `MAX_REJECTS_PER_FILE` line rejects of a file one by one, later ones summed up per reason."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.kept = 0
+        self.more: Counter[str] = Counter()
+        self.lines: dict[str, tuple[int, int]] = {}
+
+    def add(self, reject: Reject, line_no: int) -> Reject | None:
+        if self.kept < MAX_REJECTS_PER_FILE:
+            self.kept += 1
+            return reject
+        self.more[reject.reason] += 1
+        first, _ = self.lines.get(reject.reason, (line_no, line_no))
+        self.lines[reject.reason] = (first, line_no)
+        return None
+
+    def summary(self) -> Iterator[Reject]:
+        for reason, count in self.more.items():
+            first, last = self.lines[reason]
+            yield Reject(
+                f"{self.source}:{first}-{last}",
+                reason,
+                f"{count} more lines rejected as {reason} (a file's first {MAX_REJECTS_PER_FILE} rejects are listed one by one)",
+            )
+
+
+def _jsonl(
+    stream: BinaryIO, source: str, *, max_chars: int, max_bytes: int | None = None, total_cap: int | None = None
+) -> Iterator[Item]:
+    """Stream JSON Lines: one item per non-blank line, then at most one reject for the stream itself
+    (truncated or corrupt gzip, decompressed past `total_cap`, unreadable, undecodable, no lines at all)."""
+    cap = line_bytes(max_chars, max_bytes)
+    lines = _Lines(stream, cap, total_cap)
+    rejects = _RejectCap(source)
+    lines_seen = 0
+    try:
+        for line_no, line, length in lines:
+            lines_seen += 1
+            where = f"{source}:{line_no}"
+            if line is None:
+                item: Item = Reject(where, "too_large", f"a line of {length} bytes > {cap}")
+            else:
+                item = _jsonl_item(line, where, source, max_chars=max_chars)
+            if isinstance(item, Reject):
+                item = rejects.add(item, line_no)
+                if item is None:
+                    continue
+            yield item
+    except _Binary:
+        yield Reject(source, "not_text", "binary content (NUL bytes)")
+    except _TooMuch:
+        yield Reject(source, "too_large", f"more than {total_cap} decompressed bytes; lines after {lines.line_no - 1} not read")
+    except GZIP_ERRORS as exc:
+        yield Reject(
+            source, "parse_error",
+            f"truncated or corrupt gzip: lines before {lines.line_no} kept, the rest lost ({_error(exc)})"[:300],
         )
+    except UnicodeDecodeError as exc:
+        yield Reject(source, "bad_encoding", f"{lines.encoding} from line {lines.line_no}: {exc}"[:300])
+    except OSError as exc:
+        yield Reject(source, "read_error", f"after line {lines.line_no - 1}: {_error(exc)}"[:300])
+    else:
+        if not lines_seen:
+            yield Reject(source, "empty", "no JSON lines (the file is empty or blank)")
+    yield from rejects.summary()
+
+
+def _jsonl_item(line: bytes, where: str, source: str, *, max_chars: int) -> Item:
+    if b"\x00" in line:
+        return Reject(where, "not_text", "NUL byte in the line")
+    try:
+        decoded = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Reject(where, "bad_encoding", str(exc)[:300])
+    if too_many_containers(line):
+        return Reject(where, "bad_json", f"more than {MAX_JSON_CONTAINERS} '{{' and '[' (nesting or structure bomb)")
+    try:
+        obj = json.loads(decoded)
+    except RecursionError:
+        return Reject(where, "bad_json", "nested too deeply")
+    except ValueError as exc:  # JSONDecodeError, and e.g. an integer of more than 4300 digits
+        return Reject(where, "bad_json", str(exc)[:300])
+    if not isinstance(obj, dict):
+        return Reject(where, "bad_json", f"expected an object, got {type(obj).__name__}")
+    text = obj.get("text")
+    if text is None:
+        return Reject(where, "no_text_field", "no 'text' field")
+    if not isinstance(text, str):
+        return Reject(where, "not_text", f"'text' is {type(text).__name__}")
+    doc_id, origin = _opt_str(obj.get("id")), _opt_str(obj.get("source"))
+    record = RawRecord(
+        doc_id=doc_id or where,
+        source=origin or source,
+        text=text,
+        title=_opt_str(obj.get("title")),
+        url=_opt_str(obj.get("url")),
+        published_at=_opt_str(obj.get("published_at")),
+        language=_opt_str(obj.get("language")),
+    )
+    names = CONTENT_FIELDS + (("doc_id",) if doc_id else ()) + (("source",) if origin else ())
+    return checked(record, where, max_chars=max_chars, empty_detail="'text' is blank", names=names)
+
+
+# ------------------------------------------------------------------------------------------------ URLs
 
 
 def _is_transient(exc: Exception) -> bool:
@@ -184,13 +541,16 @@ def _is_transient(exc: Exception) -> bool:
     return isinstance(exc, (urllib.error.URLError, TimeoutError, ConnectionError, http.client.IncompleteRead))
 
 
-def _read_url(url: str, *, max_chars: int, timeout_s: float, raise_transient: bool = False) -> Iterator[Item]:
+def _read_url(
+    url: str, *, max_chars: int, timeout_s: float, raise_transient: bool = False, max_bytes: int | None = None
+) -> Iterator[Item]:
+    cap = doc_bytes(max_chars, max_bytes)
     request = urllib.request.Request(url, headers={"User-Agent": "newsfacts/0.1"})
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
             content_type = response.headers.get_content_type()
-            raw = response.read(max_chars * 4 + 1)
-            if response.length and len(raw) <= max_chars * 4:  # closed before its Content-Length
+            raw = response.read(cap + 1)
+            if response.length and len(raw) <= cap:  # closed before its Content-Length
                 raise http.client.IncompleteRead(raw, response.length)
             final_url = response.geturl()
     except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
@@ -198,20 +558,23 @@ def _read_url(url: str, *, max_chars: int, timeout_s: float, raise_transient: bo
             raise TransientFetchError(f"{url}: {exc}") from exc
         yield Reject(url, "fetch_error", str(exc)[:300])
         return
-    if len(raw) > max_chars * 4:
-        yield Reject(url, "too_large", f"more than {max_chars * 4} bytes")
+    if len(raw) > cap:
+        yield Reject(url, "too_large", f"more than {cap} bytes")
         return
     path = Path(urllib.request.urlparse(final_url).path)
     fmt, gz = _suffixes(path)
+    jsonl = fmt in JSONL_SUFFIXES or content_type in {"application/x-ndjson", "application/jsonl"}
+    stream: BinaryIO = gzip.GzipFile(fileobj=io.BytesIO(raw), mode="rb") if gz else io.BytesIO(raw)
+    if jsonl:
+        yield from _jsonl(
+            stream, url, max_chars=max_chars, max_bytes=max_bytes, total_cap=JSONL_GZ_MAX_BYTES if gz else None
+        )
+        return
     if gz:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            yield Reject(url, "parse_error", str(exc)[:300])
+        raw = yield from _read_document(stream, url, cap=cap, gz=True)
+        if raw is None:
             return
-    if fmt in JSONL_SUFFIXES or content_type in {"application/x-ndjson", "application/jsonl"}:
-        yield from parse_jsonl(raw, url, max_chars=max_chars)
-    elif content_type in {"text/html", "application/xhtml+xml"} or fmt in HTML_SUFFIXES:
+    if content_type in {"text/html", "application/xhtml+xml"} or fmt in HTML_SUFFIXES:
         yield from parse_html(raw, url, max_chars=max_chars, url=final_url)
     elif content_type.startswith("text/"):
         for item in parse_text_file(raw, url, max_chars=max_chars):
