@@ -151,7 +151,7 @@ def test_million_line_jsonl_streams_with_flat_memory(tmp_path: Path):
         for i in range(1_000_000):
             f.write(good_line(i) + "\n" if i % 1000 == 0 else "\n" if i % 2 else "{}\n")
     report = measure(path)
-    assert report["rss_mb"] < 100, report
+    assert report["rss_mb"] < RSS_LIMIT_MB, report
     [one] = report["files"]
     assert one["records"] == 1000
     assert one["rejects"] == {"no_text_field": limits.MAX_REJECTS_PER_FILE + 1}  # 1,000 + one summary
