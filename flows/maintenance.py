@@ -3,14 +3,17 @@
 Deployment `newsfacts-rebuild/rebuild-warehouse`. Run it after editing a mart's SQL, after copying
 Parquet parts in from elsewhere, or to recover a deleted or damaged `newsfacts.duckdb`: the Parquet
 parts are the source of truth. It takes the warehouse's publish lock, so it never interleaves with a run.
+Afterwards it writes the warehouse report (`newsfacts report`, DIR/reports/report.html).
 """
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from newsfacts.flows.pipeline import run_settings
 from newsfacts.warehouse.publish import LocalWarehouse
-from prefect import flow, task
+from newsfacts.warehouse.report import write_report
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
@@ -18,6 +21,16 @@ from prefect.cache_policies import NO_CACHE
 @task(name="rebuild-database", task_run_name="rebuild database", cache_policy=NO_CACHE, persist_result=False)
 def rebuild_database(warehouse: LocalWarehouse) -> dict[str, int]:
     return warehouse.rebuild()
+
+
+@task(name="write-report", task_run_name="write report", cache_policy=NO_CACHE, persist_result=False)
+def write_warehouse_report(warehouse: LocalWarehouse) -> Path | None:
+    """`newsfacts report` of the rebuilt warehouse; a failure is logged and never fails the rebuild."""
+    try:
+        return write_report(warehouse.root)
+    except Exception as exc:  # noqa: BLE001 - the rebuild itself succeeded
+        get_run_logger().warning("could not write the warehouse report: %s", exc)
+        return None
 
 
 @flow(name="newsfacts-rebuild", persist_result=False, validate_parameters=True)
@@ -32,10 +45,13 @@ def rebuild_warehouse(warehouse_dir: str | None = None) -> dict[str, int]:
     warehouse = LocalWarehouse(settings.warehouse_path)
     started = time.perf_counter()
     counts = rebuild_database(warehouse)
+    seconds = time.perf_counter() - started
+    report = write_warehouse_report(warehouse)
     rows = "\n".join(f"| {table} | {n} |" for table, n in counts.items())
     create_markdown_artifact(
-        f"# Warehouse rebuilt\n\n`{warehouse.db_path}` in {time.perf_counter() - started:.1f} s\n\n"
-        f"| table | rows |\n|---|---:|\n{rows}\n",
+        f"# Warehouse rebuilt\n\n`{warehouse.db_path}` in {seconds:.1f} s\n\n"
+        f"| table | rows |\n|---|---:|\n{rows}\n"
+        + (f"\nReport: `{report}`\n" if report else ""),
         key="newsfacts-rebuild-summary",
         description="rows per table after the rebuild",
     )

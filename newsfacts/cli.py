@@ -9,7 +9,9 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 # Quiet, quick defaults for Prefect's temporary server; anything the user set wins.
 _QUIET = {
@@ -241,14 +243,68 @@ def rebuild(
     console.print(", ".join(f"{table} {n}" for table, n in counts.items()))
 
 
+QUERY_FORMATS = ("table", "vertical", "csv", "json")
+QUERY_MIN_CELL = 12  # a table column narrower than this (or than its header) wraps too much to read
+
+
+def _query_error(message: str, code: int) -> typer.Exit:
+    """Print `message` on stderr (never into the CSV/JSON on stdout); the Exit to raise."""
+    Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {escape(message)}")
+    return typer.Exit(code)
+
+
+def _query_cell(value: object) -> Text:
+    """A value as plain text (never Rich markup: "[b]" in a title stays "[b]"); NULL dimmed."""
+    if value is None:
+        return Text("NULL", style="dim")
+    return Text(str(value))
+
+
+def _query_fits(columns: list[str], rows: list[tuple], width: int) -> bool:
+    """True when every column gets its header width (at least QUERY_MIN_CELL, or less when its values are
+    all shorter) inside `width`; else the table would wrap into slivers and the vertical layout reads better."""
+    needed = 1  # the table's left border
+    for i, name in enumerate(columns):
+        natural = max([len(name), *(len(str(row[i])) for row in rows)])
+        needed += min(natural, max(len(name), QUERY_MIN_CELL)) + 3  # padding and border
+    return needed <= width
+
+
+def _query_table(columns: list[str], rows: list[tuple]) -> Table:
+    table = Table(*columns)
+    for column in table.columns:
+        column.overflow = "fold"  # long ids and URLs wrap instead of being cut with an ellipsis
+    for row in rows:
+        table.add_row(*(_query_cell(v) for v in row))
+    return table
+
+
+def _query_records(out: Console, columns: list[str], rows: list[tuple], first: int = 1) -> None:
+    """One block per row, one line per column (psql's \\x): readable however many columns there are."""
+    name_width = min(max(len(c) for c in columns), max(10, out.width // 3))
+    for n, row in enumerate(rows, start=first):
+        out.rule(f"record {n}", align="left", style="dim")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", width=name_width, overflow="fold")
+        grid.add_column(overflow="fold")
+        for name, value in zip(columns, row):
+            grid.add_row(name, _query_cell(value))
+        out.print(grid)
+
+
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="a SQL query against the warehouse (read-only)")],
     warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./data)")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="table, csv or json (one object per line)")] = "table",
-    limit: Annotated[int, typer.Option(help="rows to show in table format")] = 50,
+    output_format: Annotated[str, typer.Option("--format", help="table (switches to vertical when the columns do not fit the terminal), vertical (one block per row), csv, or json (one object per line)")] = "table",
+    limit: Annotated[int, typer.Option(help="rows to show in table and vertical format")] = 50,
 ) -> None:
-    """Run a read-only SQL query against the warehouse and print the result."""
+    """Run a read-only SQL query against the warehouse and print the result.
+
+    Errors go to stderr, so `--format csv > out.csv` never writes one into the file. Exit status: 0 ok,
+    1 the warehouse could not be opened (e.g. another program holds the DuckDB file for writing),
+    2 usage error (bad --format, no warehouse, SQL error).
+    """
     import csv
     import json
 
@@ -256,24 +312,22 @@ def query(
 
     from newsfacts.settings import Settings
     from newsfacts.warehouse.publish import DB_NAME
+    from newsfacts.warehouse.report import ReportError, connect_read_only
 
-    if output_format not in {"table", "csv", "json"}:
-        console.print(f"[red]error:[/red] --format must be table, csv or json, not {output_format!r}")
-        raise typer.Exit(EXIT_USAGE)
+    if output_format not in QUERY_FORMATS:
+        raise _query_error(f"--format must be one of {', '.join(QUERY_FORMATS)}, not {output_format!r}", EXIT_USAGE)
     settings = Settings()
     folder = settings.resolve(warehouse) if warehouse else settings.warehouse_path
-    path = folder / DB_NAME
-    if not path.exists():
-        console.print(f"[red]error:[/red] no warehouse at {path}; run `newsfacts run` first")
-        raise typer.Exit(EXIT_USAGE)
-    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con = connect_read_only(folder / DB_NAME)
+    except ReportError as exc:
+        raise _query_error(str(exc), exc.exit_code)
     try:
         result = con.execute(sql)
         columns = [d[0] for d in result.description or []]
-        rows = result.fetchall()
+        rows = result.fetchall()  # everything before the first byte of output: an error never lands in it
     except duckdb.Error as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE)
+        raise _query_error(str(exc), EXIT_USAGE)
     finally:
         con.close()
     if output_format == "csv":
@@ -285,12 +339,42 @@ def query(
         for row in rows:
             sys.stdout.write(json.dumps(dict(zip(columns, row)), default=str, ensure_ascii=False) + "\n")
         return
-    table = Table(*columns)
-    for row in rows[:limit]:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console.print(table)
+    out = Console()  # created now: its width follows this terminal (or COLUMNS)
+    shown = rows[:limit]
+    if not columns:
+        out.print("(no result)")
+    elif output_format == "vertical" or not _query_fits(columns, shown, out.width):
+        _query_records(out, columns, shown)
+        if not shown:
+            out.print(f"(no rows; columns: {', '.join(columns)})", soft_wrap=False)
+    else:
+        out.print(_query_table(columns, shown))
     if len(rows) > limit:
-        console.print(f"({len(rows) - limit} more rows)")
+        out.print(f"({len(rows) - limit} more rows; --limit N shows more)")
+
+
+@app.command()
+def report(
+    warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./data)")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="HTML file to write (default: DIR/reports/report.html)")] = None,
+) -> None:
+    """Write one self-contained HTML page showing the warehouse at a glance (opens offline).
+
+    Events per day by type, a world map of event locations sized by deaths, the most mentioned places,
+    casualty and displacement figures over time, rejects by reason and the data quality of recent runs.
+    Exit status: 0 written, 1 the warehouse could not be read, 2 no warehouse.
+    """
+    from newsfacts.settings import Settings
+    from newsfacts.warehouse.report import ReportError, write_report
+
+    settings = Settings()
+    folder = settings.resolve(warehouse) if warehouse else settings.warehouse_path
+    try:
+        path = write_report(folder, settings.resolve(out) if out else None)
+    except ReportError as exc:
+        raise _query_error(str(exc), exc.exit_code)
+    size = path.stat().st_size
+    console.print(f"report: {path} ({size / 1024:.0f} KiB); open {path.as_uri()}", soft_wrap=True)
 
 
 @app.command()
