@@ -292,8 +292,47 @@ def _decode(raw: bytes, source: str) -> str | Reject:
 NON_SPACE = re.compile(r"\S")
 
 
+# Metadata a .txt/.md article may carry: YAML-style front matter between `---` lines at the top, or
+# `Key: value` lines right under the title (e.g. `Date: 2024-05-02`). Keys are case-insensitive.
+HEADER_LINE = re.compile(r"(?i)^(title|date|published|published_at|url|source|language|lang)[ \t]*:[ \t]*(\S.*?)\s*$")
+HEADER_FIELDS = {
+    "title": "title", "date": "published_at", "published": "published_at", "published_at": "published_at",
+    "url": "url", "source": "source", "language": "language", "lang": "language",
+}
+
+
+def _header(lines: list[str]) -> dict[str, str] | None:
+    """The fields of `Key: value` lines, or None if a line is not one."""
+    fields: dict[str, str] = {}
+    for line in lines:
+        match = HEADER_LINE.match(line)
+        if match is None:
+            return None
+        fields.setdefault(HEADER_FIELDS[match.group(1).lower()], match.group(2).strip("\"'"))
+    return fields
+
+
+def _front_matter(text: str) -> tuple[dict[str, str], str]:
+    """(fields, rest) for text that opens with a `---` block of `Key: value` lines, else ({}, text)."""
+    if not text.startswith("---\n"):
+        return {}, text
+    end = text.find("\n---", 4)
+    if end < 0 or end > 4096:
+        return {}, text
+    fields = _header([line for line in text[4:end].split("\n") if line.strip()])
+    if fields is None:
+        return {}, text
+    after = text.find("\n", end + 4)
+    return fields, ("" if after < 0 else text[after + 1 :])
+
+
 def parse_text_file(raw: bytes, source: str, *, max_chars: int) -> Iterator[Item]:
-    """A plain-text article: the first non-empty line is the title, the rest is the body."""
+    """A plain-text article: the first non-empty line is the title, the rest is the body.
+
+    Optional metadata: front matter (`---` / `title: ...` / `date: ...` / `---`) at the top, or
+    `Key: value` lines directly under the title (`Date:`, `Published:`, `URL:`, `Source:`, `Language:`);
+    they fill the article's columns and are not part of its text.
+    """
     decoded = _decode(raw, source)
     if isinstance(decoded, Reject):
         yield decoded
@@ -302,21 +341,41 @@ def parse_text_file(raw: bytes, source: str, *, max_chars: int) -> Iterator[Item
         yield Reject(source, "too_large", f"{len(decoded)} characters > {max_chars}")
         return
     text = decoded.replace("\r\n", "\n").replace("\r", "\n")
+    fields, text = _front_matter(text)
     first = NON_SPACE.search(text)  # no split into lines: a file of 8 MB of newlines is 8M strings
     if first is None:
         yield Reject(source, "empty", "no text")
         return
-    start = text.rfind("\n", 0, first.start()) + 1
-    end = text.find("\n", first.start())
-    if end < 0:
-        end = len(text)
-    title = text[start:end].strip()
+    from_front_matter = "title" in fields
+    if from_front_matter:
+        title, end = fields["title"], first.start() - 1
+    else:
+        start = text.rfind("\n", 0, first.start()) + 1
+        end = text.find("\n", first.start())
+        if end < 0:
+            end = len(text)
+        title = text[start:end].strip()
+    while not from_front_matter:  # `Key: value` lines right under a first-line title
+        line_end = text.find("\n", end + 1)
+        line = text[end + 1 : line_end if line_end >= 0 else len(text)]
+        found = _header([line]) if line.strip() else None
+        if not found:
+            break
+        for key, value in found.items():
+            fields.setdefault(key, value)
+        end = line_end if line_end >= 0 else len(text)
     body = text[end + 1 :].strip()
     if not body:
         yield Reject(source, "empty", "a title but no body")
         return
-    record = RawRecord(doc_id=source, source=source, text=body, title=title)
-    yield checked(record, source, max_chars=max_chars, empty_detail="no body", names=("title",))
+    record = RawRecord(
+        doc_id=source, source=fields.get("source") or source, text=body, title=title,
+        url=fields.get("url"), published_at=fields.get("published_at"), language=fields.get("language"),
+    )
+    yield checked(
+        record, source, max_chars=max_chars, empty_detail="no body",
+        names=("title", "url", "source", "published_at", "language"),
+    )
 
 
 # ----------------------------------------------------------------------------------------- JSON Lines

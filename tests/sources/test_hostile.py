@@ -70,7 +70,7 @@ def in_thread(fn, timeout: float = 20.0):
 
 MEASURE = textwrap.dedent(
     """
-    import json, resource, sys, time
+    import json, sys, time
     from newsfacts.sources.readers import RawRecord, read_source
     report = []
     for path in sys.argv[2:]:
@@ -82,7 +82,9 @@ MEASURE = textwrap.dedent(
             else:
                 reasons[item.reason] = reasons.get(item.reason, 0) + 1
         report.append({"path": path, "seconds": time.monotonic() - started, "records": n_records, "rejects": reasons})
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # peak RSS of this program: VmHWM starts afresh at exec (ru_maxrss would carry the forking parent's)
+    with open("/proc/self/status") as status:
+        rss_mb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
     print(json.dumps({"rss_mb": rss_mb, "files": report}))
     """
 )

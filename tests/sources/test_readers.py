@@ -180,3 +180,29 @@ def test_truncated_body_is_transient_never_a_partial_record(truncating_server, m
         list(read_source(url, max_chars=1000, timeout_s=5, raise_transient=True))
     [rej] = read_source(url, max_chars=1000, timeout_s=5)
     assert isinstance(rej, Reject) and rej.reason == "fetch_error"
+
+
+# --- metadata in .txt articles -----------------------------------------------------------------------
+
+
+def test_key_value_lines_under_the_title_are_metadata_not_text():
+    raw = "Floods in Dhaka\nDate: 2024-05-02\nSource: Daily Wire\nURL: https://example.org/a\n\nFloods hit Dhaka.\nSource: not a header here\n"
+    [record] = parse_text_file(raw.encode(), "a.txt", max_chars=1000)
+    assert (record.title, record.published_at, record.source, record.url) == (
+        "Floods in Dhaka", "2024-05-02", "Daily Wire", "https://example.org/a"
+    )
+    assert record.text == "Floods hit Dhaka.\nSource: not a header here"
+
+
+def test_front_matter_gives_title_and_date():
+    raw = "---\ntitle: Storm in Manila\ndate: '2024-07-01T08:00:00+08:00'\nlanguage: en\n---\nA storm hit Manila.\n"
+    [record] = parse_text_file(raw.encode(), "a.md", max_chars=1000)
+    assert (record.title, record.published_at, record.language, record.text) == (
+        "Storm in Manila", "2024-07-01T08:00:00+08:00", "en", "A storm hit Manila."
+    )
+
+
+def test_a_line_that_only_looks_like_a_header_after_the_body_began_stays_text():
+    raw = "Title\nThe minister said:\nDate: not parsed because the body began\n"
+    [record] = parse_text_file(raw.encode(), "a.txt", max_chars=1000)
+    assert record.published_at is None and record.text.startswith("The minister said:")
