@@ -147,12 +147,39 @@ def reference_data(settings: Settings) -> ReferenceData:
     return load_reference(settings)
 
 
+_WORKER_REFERENCE: dict[str, ReferenceData] = {}
+
+
+def _reference_in_worker(settings: Settings) -> ReferenceData:
+    """Reference data loaded once per worker process (a process pool's or a Dask worker's), not shipped
+    with every batch."""
+    key = f"{settings.seeds_path}|{settings.cache_path}"
+    if key not in _WORKER_REFERENCE:
+        _WORKER_REFERENCE[key] = load_reference(settings)
+    return _WORKER_REFERENCE[key]
+
+
 @task(name="extract-batch", task_run_name="extract batch {batch_no}/{batches}", cache_policy=NO_CACHE, persist_result=False)
-def extract_batch(articles: pl.DataFrame, reference: ReferenceData, batch_no: int, batches: int) -> ExtractedBatch:
-    """The batch's facts; an article whose extraction raises is returned as a failure, not raised."""
-    extracted = extract_facts_isolated(articles, reference)
-    progress.current().advance("extract", articles.height)
-    return extracted
+def extract_batch(
+    articles: pl.DataFrame, reference: ReferenceData | None, settings: Settings, batch_no: int, batches: int
+) -> ExtractedBatch:
+    """The batch's facts; an article whose extraction raises is returned as a failure, not raised.
+    `reference` None: the worker loads (once) its own copy."""
+    return extract_facts_isolated(articles, reference if reference is not None else _reference_in_worker(settings))
+
+
+def extraction_runner(settings: Settings, batches: int):
+    """Where batches run: a Dask cluster when `dask_address` is set; local processes (both cores, no GIL
+    contention) when there is more than one batch; else threads in this process (no start-up cost)."""
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=settings.dask_address), False
+    if settings.executor == "processes" and batches > 1 and settings.max_workers > 1:
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        return ProcessPoolTaskRunner(max_workers=min(settings.max_workers, batches)), False
+    return ThreadPoolTaskRunner(max_workers=settings.max_workers), True
 
 
 @task(name="validate", task_run_name="validate", cache_policy=NO_CACHE, persist_result=False)
@@ -263,21 +290,26 @@ def _extract(articles: pl.DataFrame, settings: Settings) -> tuple[dict[str, pl.D
     most `max_workers` at a time."""
     if not articles.height:
         return {name: empty(TABLES[name]) for name in FACT_TABLES}, pl.DataFrame(schema=FAILURES)
-    reference = reference_data(settings)
     batches = _batches(articles, settings.batch_size)
+    task_runner, in_process = extraction_runner(settings, len(batches))
+    reference = reference_data(settings) if in_process else None
     tracker = artifacts.Progress(f"Extracting facts from {articles.height} articles in {len(batches)} batches")
-    with ThreadPoolTaskRunner(max_workers=settings.max_workers) as runner:
+    reporter = progress.current()
+    with task_runner as runner:
         futures = runner.map(
             extract_batch,
             {
                 "articles": batches,
                 "reference": unmapped(reference),
+                "settings": unmapped(settings),
                 "batch_no": list(range(1, len(batches) + 1)),
                 "batches": unmapped(len(batches)),
             },
         )
+        sizes = {future: batch.height for future, batch in zip(futures, batches)}
         for done, future in enumerate(as_completed(futures), start=1):
             future.result()  # a failed batch fails the run here
+            reporter.advance("extract", sizes[future])
             tracker.update(done / len(batches))
         results: list[ExtractedBatch] = [future.result() for future in futures]  # batch order: stable rows
     facts = {name: pl.concat([r.facts[name] for r in results], how="vertical") for name in FACT_TABLES}
@@ -293,6 +325,7 @@ def newsfacts_run(
     max_article_chars: int | None = None,
     fetch_timeout_s: float | None = None,
     fetch_retries: int | None = None,
+    dask_address: str | None = None,
 ) -> RunSummary:
     """Load news articles, extract events, figures and locations, validate them and publish them to a warehouse.
 
@@ -307,6 +340,8 @@ def newsfacts_run(
         max_article_chars: Longer articles are rejected as too_large. Empty: 2,000,000.
         fetch_timeout_s: Seconds before an http(s) fetch times out. Empty: 20.
         fetch_retries: Retries of a URL that times out or answers 429/5xx. Empty: 2.
+        dask_address: A Dask scheduler (tcp://host:8786) to run the extraction batches on. Empty:
+            NEWSFACTS_DASK_ADDRESS, else local processes.
     """
     from newsfacts.expectations.gate import preload
     from newsfacts.expectations.service import ADDRESS_ENV
@@ -320,6 +355,7 @@ def newsfacts_run(
         max_article_chars=max_article_chars,
         fetch_timeout_s=fetch_timeout_s,
         fetch_retries=fetch_retries,
+        dask_address=dask_address,
     )
     started = time.perf_counter()
     now = datetime.now(timezone.utc)

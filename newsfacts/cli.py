@@ -126,6 +126,7 @@ def _print_summary(summary, db_path: Path) -> None:
 def run(
     sources: Annotated[Optional[list[str]], typer.Argument(help="files, folders (recursive) or http(s) URLs; default: the bundled sample articles")] = None,
     warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./data)")] = None,
+    dask_address: Annotated[Optional[str], typer.Option("--dask-address", help="run extraction on this Dask scheduler (tcp://host:8786)")] = None,
 ) -> None:
     """Load, extract, validate and publish articles into the warehouse."""
     from newsfacts import progress
@@ -156,9 +157,9 @@ def run(
             progress.install(reporter)
             if interactive:
                 with reporter:
-                    summary = newsfacts_run(sources=sources, warehouse_dir=warehouse_dir)
+                    summary = newsfacts_run(sources=sources, warehouse_dir=warehouse_dir, dask_address=dask_address)
             else:
-                summary = newsfacts_run(sources=sources, warehouse_dir=warehouse_dir)
+                summary = newsfacts_run(sources=sources, warehouse_dir=warehouse_dir, dask_address=dask_address)
     except DataQualityError as exc:
         console.print(
             f"[red]data-quality gate stopped the publish; no facts were published[/red]\n{exc.summary.reason}\n"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -46,6 +47,10 @@ class Settings(BaseSettings):
     )
     batch_size: int = Field(500, ge=1, description="articles per extraction task")
     max_workers: int = Field(2, ge=1, description="bound on concurrently running extraction tasks")
+    executor: Literal["processes", "threads"] = Field(
+        "processes", description="run extraction batches in local processes (both cores) or threads"
+    )
+    dask_address: str | None = Field(None, description="a Dask scheduler address: run extraction batches there")
     max_article_chars: int = Field(2_000_000, ge=1, description="longer inputs are rejected as too_large")
     fetch_timeout_s: float = Field(20.0, gt=0, description="timeout for http(s) sources")
     max_quarantine_share: float = Field(

@@ -1,0 +1,92 @@
+"""Extraction on a real Dask cluster (a `dask scheduler` and two `dask worker` processes on 127.0.0.1) and on
+local processes gives the same rows and ids as threads in one process."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.flows.servers import BIN, free_port, stop, wait_until
+
+TABLES = {"articles": "article_id", "locations": "location_id", "figures": "figure_id", "events": "event_id"}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, project_root: Path) -> Path:
+    bodies = [p.read_text(encoding="utf-8").split("\n", 2)[2] for p in sorted((project_root / "seeds" / "articles").glob("*.txt"))]
+    path = tmp_path_factory.mktemp("corpus") / "news.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(300):
+            out.write(json.dumps({"id": f"d{i}", "text": bodies[i % len(bodies)] + f"\nUpdate {i}: {i % 40 + 2} people were hurt."}) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(prefect_server, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("dask")
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**prefect_server.env, "PREFECT_API_URL": prefect_server.api}
+    procs = [subprocess.Popen(
+        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
+        env=env, stdout=(logs / "scheduler.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )]
+    for i in range(2):
+        procs.append(subprocess.Popen(
+            [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
+             "--host", "127.0.0.1", "--name", f"w{i}"],
+            env=env, stdout=(logs / f"worker{i}.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        ))
+    try:
+        from distributed import Client
+
+        def two_workers() -> bool:
+            try:
+                with Client(address, timeout=5) as client:
+                    return len(client.scheduler_info()["workers"]) == 2
+            except OSError:
+                return False
+
+        wait_until(two_workers, 120, "dask scheduler with two workers", procs[0], logs / "scheduler.log")
+        yield address
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+
+
+def _run(prefect_server, corpus: Path, warehouse: Path, *args: str, **env: str) -> dict[str, set[str]]:
+    done = subprocess.run(
+        [str(BIN / "newsfacts"), "run", str(corpus), "--warehouse", str(warehouse), *args],
+        env={**prefect_server.env, "PREFECT_API_URL": prefect_server.api, "NEWSFACTS_BATCH_SIZE": "50", **env},
+        capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    con = duckdb.connect(str(warehouse / "newsfacts.duckdb"), read_only=True)
+    try:
+        return {t: {r[0] for r in con.execute(f"select {k} from {t}").fetchall()} for t, k in TABLES.items()}
+    finally:
+        con.close()
+
+
+def test_processes_and_dask_give_the_rows_of_one_process(prefect_server, dask_cluster, corpus: Path, tmp_path: Path):
+    threads = _run(prefect_server, corpus, tmp_path / "threads", NEWSFACTS_EXECUTOR="threads")
+    assert len(threads["articles"]) == 300 and all(threads.values())
+    processes = _run(prefect_server, corpus, tmp_path / "processes", NEWSFACTS_EXECUTOR="processes")
+    assert processes == threads
+    on_dask = _run(prefect_server, corpus, tmp_path / "dask", "--dask-address", dask_cluster)
+    assert on_dask == threads
+    assert set(_workers_that_extracted(dask_cluster).values()) == {True}  # both workers ran batches
+
+
+# evaluated on each worker (a builtin, so nothing of the tests needs importing there)
+LOADED_REFERENCE = "bool(getattr(__import__('sys').modules.get('newsfacts.flows.pipeline'), '_WORKER_REFERENCE', None))"
+
+
+def _workers_that_extracted(address: str) -> dict[str, bool]:
+    from distributed import Client
+
+    with Client(address, timeout=10) as client:
+        return client.run(eval, LOADED_REFERENCE)
