@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from tests.flows.servers import free_port
+
 HERE = Path(__file__).resolve().parent
 REQUIREMENTS = HERE / "superset-requirements.txt"
 # Superset 6.1.0 declares Python >= 3.10, but its pandas<2.2 pin has no wheels for 3.13.
@@ -36,7 +38,6 @@ VERSIONS_SCRIPT = """
 import json, platform
 from importlib.metadata import version
 
-from tests.flows.servers import free_port
 print(json.dumps({"python": platform.python_version(),
                   **{name: version(name) for name in ("apache-superset", "sqlalchemy", "duckdb", "duckdb-engine")}}))
 """
