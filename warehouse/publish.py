@@ -535,12 +535,62 @@ class LocalWarehouse:
         """A complete DuckDB file of `commits`, beside the real one, fsynced; its path."""
         path = self.root / f".{DB_NAME}.{tag}.tmp"
         try:
-            self._build_database(path, commits)
+            if not self._extend_database(path, commits):
+                self._build_database(path, commits)
             fsync_file(path)
         except BaseException:
             self._remove_db_files(path)
             raise
         return path
+
+    def _extend_database(self, path: Path, commits: list[Manifest]) -> bool:
+        """Publishing in proportion to the run: when the current file holds exactly `commits[:-1]`, copy it
+        to `path` and add only the last commit's parts (a full build reads every part ever published).
+        False, with `path` removed, when that is not possible (no file, stale, or a schema the copy lacks)."""
+        if len(commits) < 2 or not self.db_path.is_file():
+            return False
+        try:
+            if self.database_commit() != commits[-2].name:
+                return False
+        except (duckdb.Error, OSError):
+            return False
+        try:
+            shutil.copyfile(self.db_path, path)
+            con = duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+            try:
+                con.execute("BEGIN")
+                self._load_parts(con, commits[-1:])
+                for (view,) in con.execute(
+                    "SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'"
+                ).fetchall():
+                    con.execute(f'DROP VIEW IF EXISTS "{view}" CASCADE')
+                for mart in _mart_files():  # recreated, so edited mart SQL applies
+                    con.execute(_sql(mart))
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+        except duckdb.Error:
+            self._remove_db_files(path)
+            return False
+        return True
+
+    def _load_parts(self, con, commits: list[Manifest]) -> None:
+        """Insert the parts of `commits` into their tables and the commits into `warehouse_commits`."""
+        for table, schema in TABLES.items():
+            files = [str(self.root / p.path) for m in commits for p in m.parts if p.table == table]
+            if not files:
+                continue
+            columns = ", ".join(schema.names())
+            con.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM read_parquet(?, union_by_name = true)",
+                [files],
+            )
+        if commits:
+            con.executemany(
+                "INSERT INTO warehouse_commits VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [[m.seq, m.name, m.kind, m.run_id, m.committed_at, len(m.parts), m.rows] for m in commits],
+            )
 
     def _build_database(self, path: Path, commits: list[Manifest]) -> None:
         path.unlink(missing_ok=True)
@@ -549,21 +599,7 @@ class LocalWarehouse:
         try:
             con.execute(_sql("ddl.sql"))
             con.execute(COMMITS_DDL)
-            for table, schema in TABLES.items():
-                files = [str(self.root / p.path) for m in commits for p in m.parts if p.table == table]
-                if not files:
-                    continue
-                columns = ", ".join(schema.names())
-                con.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT {columns} "
-                    "FROM read_parquet(?, union_by_name = true)",
-                    [files],
-                )
-            if commits:
-                con.executemany(
-                    "INSERT INTO warehouse_commits VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [[m.seq, m.name, m.kind, m.run_id, m.committed_at, len(m.parts), m.rows] for m in commits],
-                )
+            self._load_parts(con, commits)
             for mart in _mart_files():
                 con.execute(_sql(mart))
             con.execute("CHECKPOINT")

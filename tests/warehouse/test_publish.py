@@ -63,3 +63,32 @@ def test_database_readable_while_next_publish_builds(tmp_path: Path):
     fresh = duckdb.connect(str(wh.db_path), read_only=True)
     assert fresh.execute("select count(*) from articles").fetchall() == [(2,)]
     fresh.close()
+
+
+def test_a_publish_reads_only_its_own_parts_when_the_database_is_current(tmp_path: Path):
+    """Publishing costs what the run adds: the current file is extended, earlier parts are not read again
+    (proved by making an earlier part unreadable: a full build would fail on it)."""
+    wh = LocalWarehouse(tmp_path)
+    wh.publish("r1", {"articles": _articles("a1", "a2")})
+    [old_part] = wh.parts("articles")
+    old_part.write_bytes(b"not parquet any more")
+    wh.publish("r2", {"articles": _articles("a3")})
+    con = duckdb.connect(str(wh.db_path), read_only=True)
+    try:
+        assert sorted(r[0] for r in con.execute("select article_id from articles").fetchall()) == ["a1", "a2", "a3"]
+        assert [r[0] for r in con.execute("select run_id from warehouse_commits order by seq").fetchall()] == ["r1", "r2"]
+    finally:
+        con.close()
+    assert not wh.is_stale()
+
+
+def test_a_stale_database_is_rebuilt_in_full(tmp_path: Path):
+    wh = LocalWarehouse(tmp_path)
+    wh.publish("r1", {"articles": _articles("a1")})
+    wh.db_path.unlink()  # e.g. lost: the next publish cannot extend it and builds from every part
+    wh.publish("r2", {"articles": _articles("a2")})
+    con = duckdb.connect(str(wh.db_path), read_only=True)
+    try:
+        assert con.execute("select count(*) from articles").fetchone() == (2,)
+    finally:
+        con.close()
