@@ -115,6 +115,7 @@ def _specs(table: str) -> list[tuple[str, dict[str, Any], str]]:
         not_null("mention_text")
         true("_mention_matches_text", "mention_text == text[start_char:end_char]")
         not_null("value")
+        between("value", -1e15, 1e15, "value is finite and no larger than 10^15 (longer digit runs are not news figures)")
         ge("value", "value_low")
         ge("value_high", "value")
         ge("value_high", "value_low")
@@ -138,7 +139,7 @@ def _specs(table: str) -> list[tuple[str, dict[str, Any], str]]:
         true("_location_exists", "location_id is NULL or exists in locations")
         coordinates()
         in_set("date_precision", list(DATE_PRECISIONS), required=False)
-        between("fatalities", 0, None, "fatalities >= 0")
+        between("fatalities", 0, 1_000_000, "fatalities in 0..1,000,000 (a larger toll for one event is an error)")
         not_null("negated")
         between("confidence", 0, 1, "confidence in 0..1")
     return out

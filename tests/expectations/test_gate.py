@@ -339,6 +339,17 @@ def test_single_violation_fails_only_its_expectation(gate):
     assert result.table_success("articles") and not result.table_success("figures")
 
 
+def test_non_finite_or_absurd_values_are_row_level_failures(gate):
+    """A 100,000-digit number parsed to inf, or a death toll of billions: the rows are blamed (and quarantined)."""
+    tables = good_tables()
+    tables["figures"] = _set(tables["figures"], "value", 0, float("inf"))
+    tables["events"] = _set(tables["events"], "fatalities", 0, 2_000_000_000)
+    result = gate.run_gate(tables)
+    failed = {(o.table, o.column): o.failing_rows for o in result.failures()}
+    assert failed[("figures", "value")] == [0]
+    assert failed[("events", "fatalities")] == [0]
+
+
 def test_missing_column_fails_column_set(gate):
     tables = good_tables()
     tables["locations"] = tables["locations"].drop("confidence")
