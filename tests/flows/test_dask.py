@@ -60,7 +60,7 @@ def dask_cluster(prefect_server, tmp_path_factory):
 def _run(prefect_server, corpus: Path, warehouse: Path, *args: str, **env: str) -> dict[str, set[str]]:
     done = subprocess.run(
         [str(BIN / "newsfacts"), "run", str(corpus), "--warehouse", str(warehouse), *args],
-        env={**prefect_server.env, "PREFECT_API_URL": prefect_server.api, "NEWSFACTS_BATCH_SIZE": "50", **env},
+        env={**prefect_server.env, "PREFECT_API_URL": prefect_server.api, "NEWSFACTS_BATCH_SIZE": "30", **env},
         capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

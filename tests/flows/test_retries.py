@@ -98,7 +98,7 @@ def test_transient_urls_are_retried_then_rejected(prefect_harness, server, tmp_p
     finally:
         con.close()
 
-    task_runs = _task_runs(state.state_details.flow_run_id, expected=8)
+    task_runs = _task_runs(state.state_details.flow_run_id, expected=9)
     names = collections.Counter(r.name for r in task_runs)
     reads = {r.name: r for r in task_runs if r.name.startswith("read ")}
     assert sorted(reads) == sorted(f"read {u}" for u in (url_ok, url_flaky, url_dead))
@@ -107,6 +107,5 @@ def test_transient_urls_are_retried_then_rejected(prefect_harness, server, tmp_p
     assert reads[f"read {url_dead}"].state.is_failed() and reads[f"read {url_dead}"].run_count == 3
     assert reads[f"read {url_ok}"].run_count == 1
     assert sorted(n for n in names if n.startswith("extract")) == ["extract batch 1/2", "extract batch 2/2"]
-    # and besides: build articles, validate, publish, once each (nothing per article); the two batches ran in
-    # worker processes, which load the reference data themselves
-    assert len(task_runs) == 3 + 2 + 3, names
+    # and besides: build articles, load reference, validate, publish, once each (nothing per article)
+    assert len(task_runs) == 3 + 2 + 4, names
