@@ -234,6 +234,7 @@ W_VIOLENT = 0.03
 W_MATERIAL = 0.04
 W_LOCATION = 0.05
 W_FATALITIES = 0.06
+MAX_FATALITIES = 10_000_000  # more deaths than this in one event is a misread, not a count
 W_NEGATED = 0.25
 W_COMPLEMENT = 0.15
 W_BACKGROUND = 0.15
@@ -310,6 +311,15 @@ def _month(name: str) -> int:
 
 
 def _resolve_date(m: re.Match, published: dt.date | None) -> tuple[dt.date | None, str]:
+    """The date a _DATE_RE match means, against the publication date; unknown when it falls
+    outside the calendar (a `published_at` of 0001-01-01 or 9999-12-31, "February 30")."""
+    try:
+        return _resolve_date_in_range(m, published)
+    except (ValueError, OverflowError):
+        return None, "unknown"
+
+
+def _resolve_date_in_range(m: re.Match, published: dt.date | None) -> tuple[dt.date | None, str]:
     g = m.groupdict()
     try:
         if g["iso"]:
@@ -405,6 +415,46 @@ def _named_elsewhere(text: str, word: str) -> bool:
     return False
 
 
+class _NamedElsewhere:
+    """`_named_elsewhere(text, word)` for one article, answered from an index of the words that
+    follow a lower-case word or a comma (built on first use, linear in the text) instead of a scan
+    of the text per sentence opener, which made an article of many sentences with the same
+    capitalised opener ("Gunmen attacked ... . Gunmen ...") quadratic. A word longer than
+    MAX_WORD (hostile text only) is scanned for, once."""
+
+    MAX_WORD = 64
+    _TOKEN = re.compile(r"(?<= )\S{1,64}")
+    _NOT_ALNUM = re.compile(r"[\W_]")  # not str.isalnum()
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.index: set[str] | None = None
+        self.long: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        if len(word) > self.MAX_WORD:
+            if word not in self.long:
+                self.long[word] = _named_elsewhere(self.text, word)
+            return self.long[word]
+        if self.index is None:
+            self.index = self._build()
+        return word in self.index
+
+    def _build(self) -> set[str]:
+        text, n = self.text, len(self.text)
+        out: set[str] = set()
+        for m in self._TOKEN.finditer(text):
+            i = m.start() - 1  # the space
+            if i <= 0 or not (text[i - 1].islower() or text[i - 1] in ",;:"):
+                continue
+            tok = m.group()
+            # every prefix not followed by a letter or digit ("Al" of "Al-Shabaab", the whole token)
+            out.update(tok[:x.start()] for x in self._NOT_ALNUM.finditer(tok, 1))
+            if m.end() >= n or not text[m.end()].isalnum():
+                out.add(tok)
+        return out
+
+
 def _capitalised_before(seg: str, a: int) -> bool:
     """Whether whitespace then a word with a capital letter end at `a` (cheap pre-test for _CAPS_BEFORE)."""
     j = a - 1
@@ -426,11 +476,14 @@ def _first_word(seg: str, a: int) -> str:
 
 def _np_candidates(
     text: str, s0: int, s1: int, lex: _Lexicon, places: list[tuple[int, int]] = (), headline: bool = False,
-    actor_hits: list[tuple[int, int, str]] = (),
+    actor_hits: list[tuple[int, int, str]] = (), named=None,
 ) -> list[tuple[int, int]]:
     """Actor-like spans in text[s0:s1]: place mentions, actor-dictionary matches (extended
     left over adjacent capitalised words / demonyms) and capitalised noun phrases (not in
-    a Title Case headline, where capitals say nothing)."""
+    a Title Case headline, where capitals say nothing). `named`: the article's
+    `_NamedElsewhere`, if there is one."""
+    if named is None:
+        named = _NamedElsewhere(text)
     cands: list[tuple[int, int]] = []
     seg = text[s0:s1]
     dateline = _DATELINE.match(seg)
@@ -464,7 +517,7 @@ def _np_candidates(
         if not words:
             continue
         n = len(_TRAILING_POSSESSIVE.sub("", words)) if words[-1] in ".,'’s" else len(words)
-        if a == lead and " " not in words[:n] and not words[:n].isupper() and not _named_elsewhere(text, words[:n]):
+        if a == lead and " " not in words[:n] and not words[:n].isupper() and not named(words[:n]):
             continue  # a capitalised sentence opener ("Officials", "Smaller", "Human" rights groups)
         cands.append((s0 + a, s0 + a + n))
     for j in range(bisect.bisect_left(actor_hits, (s0,)), len(actor_hits)):
@@ -692,13 +745,35 @@ def _article_locations(
 _PLACE_BREAK = re.compile(r"[;()]|\b(?:after|before|because|since|although|though|whereas|until|unless|while)\b")
 
 
+def _place_breaks(text: str, s0: int, s1: int) -> list[tuple[int, int]]:
+    """Every _PLACE_BREAK match of the sentence text[s0:s1], for `_break_between`."""
+    return [m.span() for m in _PLACE_BREAK.finditer(text, s0, s1)]
+
+
+def _break_between(text: str, a: int, b: int, breaks: list[tuple[int, int]] | None) -> bool:
+    """`_PLACE_BREAK.search(text, a, b) is not None`, from the sentence's matches (`_place_breaks`)
+    when given: one search per place and trigger cost the sentence's length each time, so a
+    long sentence dense with triggers and places took time cubic in its length. A match within
+    [a, b) is a match there too; the search finds another only when `b` cuts a word (a break
+    word at its start), and then it is run."""
+    if breaks is None or (b < len(text) and _is_word_char(text[b - 1]) and _is_word_char(text[b])):
+        return _PLACE_BREAK.search(text, a, b) is not None
+    i = bisect.bisect_left(breaks, (a,))
+    return i < len(breaks) and breaks[i][1] <= b
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
 def _sentence_location(
     locs: list[dict], loc_starts: list[int], s0: int, s1: int, t0: int, text: str | None = None, t1: int | None = None,
+    breaks: list[tuple[int, int]] | None = None,
 ) -> tuple[dict | None, bool]:
     """The event place in the sentence: places in the trigger's own clause first (with `text`
     and `t1`; none across a clause break such as "after" / "while" / ";"), then the most
     specific (city before province before country), then the nearest. Returns the place and
-    whether it is in the trigger's clause."""
+    whether it is in the trigger's clause. `breaks`: the sentence's `_place_breaks`, if known."""
     loc, best = None, None
     i = bisect.bisect_left(loc_starts, s0)
     dateline = _DATELINE.match(text, s0, s1) if text is not None and i < len(locs) else None
@@ -708,7 +783,7 @@ def _sentence_location(
             other_clause = False
             if text is not None:
                 a, b = (t1, r["start_char"]) if r["start_char"] >= t1 else (r["end_char"], t0)
-                other_clause = (a < b and _PLACE_BREAK.search(text, a, b) is not None) or (
+                other_clause = (a < b and _break_between(text, a, b, breaks)) or (
                     dateline is not None and r["start_char"] < dateline.end()  # where the story was filed
                 )
             key = (other_clause, _SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
@@ -968,15 +1043,22 @@ def _extract_rows(
         doc_date: tuple[dt.date | None, str] = lead[0][1] if lead else (None, "unknown")
         place_spans = [(r["start_char"], r["end_char"]) for r in locs]
         cand_cache: dict[int, list[tuple[int, int]]] = {}
+        break_cache: dict[int, list[tuple[int, int]]] = {}
+        named = _NamedElsewhere(text)
         for mt in mentions:
             si, t0, t1 = mt.si, mt.t0, mt.t1
             s0, s1 = spans[si]
             cands = cand_cache.get(si)
             if cands is None:
-                cands = cand_cache[si] = _np_candidates(text, s0, s1, lex, place_spans, title_of(si), actor_hits[n])
+                cands = cand_cache[si] = _np_candidates(
+                    text, s0, s1, lex, place_spans, title_of(si), actor_hits[n], named
+                )
             actor, recipient = _actor_recipient(text, cands, s0, t0, t1, mt.by_at)
             # a place of the sentence (the trigger's own clause first), else the article's main place
-            loc = _sentence_location(locs, loc_starts, s0, s1, t0, text, t1)[0] or main_loc
+            breaks = break_cache.get(si)
+            if breaks is None:
+                breaks = break_cache[si] = _place_breaks(text, s0, s1)
+            loc = _sentence_location(locs, loc_starts, s0, s1, t0, text, t1, breaks)[0] or main_loc
             # date: nearest date expression in the sentence, else the document's
             date, precision = None, "unknown"
             bestd = None
@@ -1111,13 +1193,21 @@ def extract_events(
     )
     fig = conform(figures, FIGURES).collect()
     links = _link(fig, events)
-    # fatalities: the largest KILL figure linked to the event (none for a negated event)
+    # fatalities: the largest KILL figure linked to the event (none for a negated event); a value
+    # no single event has (negative, not finite, above MAX_FATALITIES: "killing 3 billion people")
+    # is no fatality count, and the cast is non-strict so no value can ever raise here
     kills = (
         links.join(fig.select("figure_id", "category", "value"), on="figure_id")
         .join(events.select("event_id", "negated"), on="event_id")
-        .filter(pl.col("category") == "KILL", pl.col("value").is_not_null(), ~pl.col("negated").fill_null(False))
+        .filter(
+            pl.col("category") == "KILL",
+            pl.col("value").is_not_null(),
+            pl.col("value").is_finite(),
+            pl.col("value").is_between(0, MAX_FATALITIES),
+            ~pl.col("negated").fill_null(False),
+        )
         .group_by("event_id")
-        .agg(pl.col("value").max().round(0).cast(pl.Int32).alias("fatalities"))
+        .agg(pl.col("value").max().round(0).cast(pl.Int32, strict=False).alias("fatalities"))
     )
     events = (
         events.drop("fatalities")

@@ -15,10 +15,17 @@ into a phrase by looking at its neighbourhood:
   "km", "dollars", "years old"), a rate ("a day", "per year"), and the counted
   object (the short noun phrase after the number: "people", "cruise missiles").
 
+Digits may be grouped in thousands by commas ("25,000") or by a space, no-break space,
+narrow no-break space or thin space ("25 000", "1 250 000": groups of exactly three digits
+after a first group of one to three; not after a month name, "+", a phone word or another
+digit group, nor before a digit group that breaks the pattern, see `_spaced_merge_ok`).
+
 Rejected as non-figures: dates (next to a month name), years (1000..2100 with no
 unit, currency or plural counted noun), clock times ("11 a.m.", "9:35"), ordinals
 ("3rd"), numbers in names ("MH17", "G20", "COVID-19", "iPhone 11", "Group of 20",
-"3 Men Punished" in title-case), phone-number shapes.
+"3 Men Punished" in title-case), phone-number shapes, numbers of more than
+MAX_SIGNIFICANT_DIGITS (18) significant digits (IDs, digit dumps). No figure has an
+infinite or NaN value.
 
 Category: unit category first (MONEY, PERCENT, MEASURE, DURATION, AGE), then the
 counted object's category (lexicon `object`: "missiles" -> WEAPON, "fatalities" ->
@@ -43,6 +50,7 @@ is the midpoint of its bounds.
 """
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -79,9 +87,12 @@ _FRACTIONS = {
 _WORD_ALT = "|".join(
     sorted([*_SMALL, *_TENS, "hundred", *_BIG, "dozen"], key=len, reverse=True)
 )
+# at most 30 number words in a row (an amount below a trillion has at most 19: "nine hundred
+# ninety-seven billion nine hundred ninety-seven million ..."): an unbounded repeat made
+# "one one one ..." rescan the rest of the run at every word, quadratic in its length
 _WORDSEQ = (
     rf"(?:(?:half\s+an?|an?|one)\s+)?(?:{_WORD_ALT})"
-    rf"(?:(?:\s*-\s*|\s+and\s+|\s+)(?:{_WORD_ALT}))*"
+    rf"(?:(?:\s*-\s*|\s+and\s+|\s+)(?:{_WORD_ALT})){{0,29}}"
 )
 
 # vague amounts: (pattern, low, high)
@@ -99,19 +110,44 @@ _VAGUE = [
 ]
 _SEVERAL = {"several": (3, 9), "a few": (2, 9), "a couple of": (2, 3), "a handful of": (2, 5)}
 
-_CORE_NUMERALS = (
-    r"(?P<frac>(?<![\w/.,])\d{1,3}/\d{1,3}(?![\w/]))"
-    r"|(?P<digits>(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\w.,])\.\d+)"
-)
-_CORE = re.compile(
-    r"(?P<vague>\b(?:" + "|".join(p for p, _, _ in _VAGUE) + r")\b)"
-    r"|(?P<several>\b(?:several|a\s+few|a\s+couple\s+of)\s+(?:dozen|hundred|thousand|million|billion)\b)"
-    r"|" + _CORE_NUMERALS +
-    r"|(?P<words>\b" + _WORDSEQ + r"\b)",
-    re.IGNORECASE,
-)
+# thousands separators besides the comma: space, no-break space, narrow no-break space (the
+# French / SI style "25 000", "1 250 000"), thin space; one character between groups of exactly
+# three digits after a first group of one to three ("2023 300 people" is two numbers); at most
+# seven groups (more is no news figure, see MAX_SIGNIFICANT_DIGITS), so a long run of groups
+# that `_spaced_merge_ok` refuses costs a bounded match at each of its numbers, not the run
+_GROUP_SEPS = " \u00a0\u202f\u2009"
+_SPACED_GROUPS = rf"\d{{1,3}}(?:[{_GROUP_SEPS}]\d{{3}}(?!\d)){{1,6}}"
+_SEP_DELETE = str.maketrans("", "", "," + _GROUP_SEPS)
+
+
+def _core_numerals(spaced: bool) -> str:
+    return (
+        r"(?P<frac>(?<![\w/.,])\d{1,3}/\d{1,3}(?![\w/]))"
+        r"|(?P<digits>(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|" + (_SPACED_GROUPS + "|" if spaced else "")
+        + r"\d+)(?:\.\d+)?|(?<![\w.,])\.\d+)"
+    )
+
+
+def _core_re(spaced: bool) -> re.Pattern:
+    return re.compile(
+        r"(?P<vague>\b(?:" + "|".join(p for p, _, _ in _VAGUE) + r")\b)"
+        r"|(?P<several>\b(?:several|a\s+few|a\s+couple\s+of)\s+(?:dozen|hundred|thousand|million|billion)\b)"
+        r"|" + _core_numerals(spaced) +
+        r"|(?P<words>\b" + _WORDSEQ + r"\b)",
+        re.IGNORECASE,
+    )
+
+
+_CORE = _core_re(spaced=True)
 # `_CORE` at a digit (its other alternatives start with a letter): same groups, fewer branches
-_CORE_DIGITS = re.compile(_CORE_NUMERALS, re.IGNORECASE)
+_CORE_DIGITS = re.compile(_core_numerals(spaced=True), re.IGNORECASE)
+# the same without space-separated groups: where `_spaced_merge_ok` says the groups are separate
+# numbers ("on May 3 100 people", a phone number "1 877 855-3222")
+_CORE_PLAIN = _core_re(spaced=False)
+_CORE_DIGITS_PLAIN = re.compile(_core_numerals(spaced=False), re.IGNORECASE)
+# a number of more significant digits than this is no news figure (an ID, a hash, a digit
+# dump); float() would make it inexact or infinite
+MAX_SIGNIFICANT_DIGITS = 18
 _WORD_RE = re.compile(_WORDSEQ + r"$", re.IGNORECASE)
 # where a number-word phrase may start: found by Aho-Corasick over a batch (polars
 # `str.find_many`), or by this regex for a single text
@@ -200,7 +236,62 @@ def _words_value(tokens: list[str]) -> tuple[float | None, int]:
 
 
 def _digits_value(s: str) -> float:
-    return float(s.replace(",", ""))
+    return float(s.translate(_SEP_DELETE))
+
+
+def _significant_digits(raw: str) -> int:
+    """Significant digits of a digits core ("0012,345.6700" -> 7): leading zeros and the
+    fraction's trailing zeros do not count."""
+    whole, _, frac = raw.translate(_SEP_DELETE).partition(".")
+    whole = whole.lstrip("0")
+    frac = frac.rstrip("0")
+    return len(whole) + len(frac) if whole else len(frac.lstrip("0"))
+
+
+def _has_group_space(raw: str) -> bool:
+    return any(c in raw for c in _GROUP_SEPS)
+
+
+_PHONE_TAIL = re.compile(r"[-./:]\d{4}(?!\d)|[./:]\d")
+_ZERO_GROUP = re.compile(rf"[{_GROUP_SEPS}]0")
+_PHONE_LEFT = re.compile(  # "call the hotline on 131 564", "phone: 0800 123 456"
+    r"\b(?:hotline|helpline|phone|telephone|tel|fax|dial|call|ring|contact|sms|text|whatsapp)"
+    r"(?:\s+(?:us|them|him|her|me))?(?:\s+(?:on|at))?\s*[:.]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _spaced_merge_ok(text: str, m: re.Match) -> bool:
+    """May the space-separated digit groups of `m` ("25 000") be read as one number? Not in a
+    date ("on May 3 100 people"), after "+" or "#", in a longer digit sequence that does not
+    follow the grouping (phone numbers "1 877 855-3222", "+1 212 555 0100"), after a phone word
+    ("the hotline on 131 564"), nor, unless a group starts with 0, after a name-like
+    capitalised word ("Flight 370 200 passengers")."""
+    s, e = m.start(), m.end()
+    before = text[s - 1] if s else ""
+    if before and (before in "+#" or (before in _GROUP_SEPS and s > 1 and text[s - 2].isdigit())):
+        return False
+    if _PHONE_TAIL.match(text, e) or (e + 1 < len(text) and text[e] in _GROUP_SEPS and text[e + 1].isdigit()):
+        return False
+    if _month_left_search(text[max(0, s - 12):s]) or _PHONE_LEFT.search(text[max(0, s - 30):s]):
+        return False
+    if _ZERO_GROUP.search(m.group(0)):
+        return True  # a group with a leading zero ("25 000", "1 050") is never a number of its own
+    cm = _cap_token_left_search(text[max(0, s - 30):s])
+    if cm:
+        tok = cm.group(1)
+        if (tok[:1].isupper() or any(ch.isupper() for ch in tok[1:])) and tok.lower() not in _ALLOWED_CAPS:
+            return False
+    return True
+
+
+def _core_match(text: str, pos: int, digits_only: bool = False) -> re.Match | None:
+    """`_CORE` (or `_CORE_DIGITS`) at `pos`, reading space-separated digit groups as one number
+    only where `_spaced_merge_ok`."""
+    m = (_CORE_DIGITS if digits_only else _CORE).match(text, pos)
+    if m is not None and m.lastgroup == "digits" and _has_group_space(m.group(0)) and not _spaced_merge_ok(text, m):
+        m = (_CORE_DIGITS_PLAIN if digits_only else _CORE_PLAIN).match(text, pos)
+    return m
 
 
 def parse_number(text: str) -> float | None:
@@ -210,11 +301,13 @@ def parse_number(text: str) -> float | None:
     if not s:
         return None
     m = re.fullmatch(
-        r"(-)?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)\s*"
+        r"(-)?((?:\d{1,3}(?:,\d{3})+|" + _SPACED_GROUPS + r"|\d+)(?:\.\d+)?|\.\d+)\s*"
         r"(hundred|thousand|million|billion|trillion|bn|mn|mln|tn|k|m|b|K|M|B)?",
         s,
     )
     if m:
+        if _significant_digits(m.group(2)) > MAX_SIGNIFICANT_DIGITS:
+            return None
         v = _digits_value(m.group(2))
         if m.group(3):
             v *= _SCALE_WORDS.get(m.group(3).lower(), _SCALE_ABBR.get(m.group(3), 1.0))
@@ -350,11 +443,17 @@ _SCALE_ABBR_FIRST = frozenset("bmtkKMB")
 _SCALE_SPACED_FIRST = frozenset("bmtMB")
 
 
+_NONSPACE = re.compile(r"\S")
+
+
 def _next_nonspace(text: str, pos: int) -> str:
     """First non-whitespace character at or after `pos` ('' at the end)."""
     t = text[pos:pos + 40].lstrip()
     if not t:
-        t = text[pos:].lstrip()
+        # a long whitespace run: search it rather than copy the rest of the text (a copy per
+        # number made "1" + 50 spaces repeated quadratic)
+        m = _NONSPACE.search(text, pos)
+        return m.group() if m else ""
     return t[:1]
 
 
@@ -691,6 +790,8 @@ class _Scanner:
             v = int(a) / int(b)
             return _Num(s, e, v, v, v, "frac", raw=raw)
         if g == "digits":
+            if _significant_digits(raw) > MAX_SIGNIFICANT_DIGITS:
+                return None  # a digit dump, an ID: no news figure (and no inexact or infinite value)
             v = _digits_value(raw)
             am = _AND_A_HALF.match(text, e) if _next_nonspace(text, e) in ("a", "A") else None
             if am and v < 1000 and "." not in raw:
@@ -820,7 +921,7 @@ class _Scanner:
             if pm:
                 pre2 = self.lex.prefix_units[pm.group(1)]
                 p2 = pm.end()
-        m2 = _CORE.match(text, p2)
+        m2 = _core_match(text, p2)
         if not m2 or m2.lastgroup not in ("digits", "words"):
             return None
         if dash and m2.lastgroup != num.kind:
@@ -849,7 +950,7 @@ class _Scanner:
             if scale > 1 and a * scale <= b:
                 a *= scale
         if a > b and range_word != "from":
-            if dash and num.kind == "digits" and n2.kind == "digits" and b == int(b) and a == int(a) and a <= 200:
+            if dash and num.kind == "digits" and n2.kind == "digits" and float(b).is_integer() and float(a).is_integer() and a <= 200:
                 return ("skip", n2.end)  # scores and votes: "3-1 win", "7-2 ruling"
             return None
         return (min(a, b), max(a, b), n2.end, (u2_end, u2, term2) if second_unit else None, pre2)
@@ -1018,7 +1119,7 @@ class _Scanner:
         if num.kind in ("digits", "words") and not num.scaled:
             om = _out_of_right(text, num.end)
             if om:
-                m3 = _CORE.match(text, om.end())
+                m3 = _core_match(text, om.end())
                 if m3 and m3.lastgroup in ("digits", "words"):
                     n3 = self._core(text, m3)
                     if n3 is not None and n3.value > num.value > 0 and not n3.scaled:
@@ -1125,7 +1226,7 @@ class _Scanner:
             and num.kind == "digits"
             and not is_range
             and 0 < value < 120
-            and value == int(value)
+            and float(value).is_integer()
             and _NAME_AGE_LEFT.search(text[max(0, s - 30):s])
             and text[e:e + 1] == ","
         ):
@@ -1193,7 +1294,8 @@ class _Scanner:
             nc = _NEXT_CAP.match(text, e) if cap_next else None
             if (
                 nc and not is_range and not nc.group(1).endswith("s") and num.value >= 100
-                and num.value == int(num.value) and int(num.value) % 10 != 0 and "," not in raw_core
+                and float(num.value).is_integer() and int(num.value) % 10 != 0 and "," not in raw_core
+                and not _has_group_space(raw_core)
             ):
                 # model numbers: "737 Max", "787 Dreamliner"
                 return None, e
@@ -1279,7 +1381,10 @@ class _Scanner:
 
     @staticmethod
     def _emit(text, start, end, value, low, high, qualifier, unit, obj, category) -> tuple:
-        """One figure as a tuple in `_FIELDS` order."""
+        """One figure as a tuple in `_FIELDS` order; None when a value is not finite (no figure
+        has an infinite or NaN value, whatever the text)."""
+        if not math.isfinite(value) or any(b is not None and not math.isfinite(b) for b in (low, high)):
+            return None
         while end > start and text[end - 1].isspace():
             end -= 1
         return (
@@ -1329,11 +1434,10 @@ class _Scanner:
                     starts.append(p)
             cands = sorted(set(cands).union(starts))
         pos = 0
-        core, core_digits = _CORE.match, _CORE_DIGITS.match
         for p in cands:
             if p < pos:
                 continue
-            m = core_digits(text, p) if "0" <= text[p] <= "9" else core(text, p)
+            m = _core_match(text, p, digits_only="0" <= text[p] <= "9")
             if m is None:
                 continue
             fig, nxt = self.figure(text, m, cache)
@@ -1385,7 +1489,8 @@ def _context_matches(lower: str, occurrences: list[tuple[int, int, str]], lo: in
     matches with a word boundary on both sides, the longest at a start, never overlapping."""
     out = []
     pos = lo
-    for start, end, term in occurrences[bisect_left(occurrences, (lo,)):]:
+    for k in range(bisect_left(occurrences, (lo,)), len(occurrences)):  # (a slice copied the rest: quadratic)
+        start, end, term = occurrences[k]
         if start >= hi:
             break
         if start < pos or end > hi:

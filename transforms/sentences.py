@@ -17,6 +17,7 @@ normally followed by a name or number (Mr., Dr., Gen., No., Jan., St., ...), aft
 single-letter initial ("F.W. de Klerk", "John F. Kennedy"), or inside numbers (3.5).
 After acronyms such as U.S./U.N. or a.m./Inc. it ends a sentence only when the next
 word is a typical sentence opener ("... in the U.S. The next day").
+A "sentence" longer than MAX_SENTENCE_CHARS (text without punctuation) is cut at whitespace.
 """
 from __future__ import annotations
 
@@ -101,7 +102,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             cuts.add(m.start())
             continue
         nxt = text[m.end(): m.end() + 1]
-        prev = text[: m.start()].rstrip()[-1:]
+        j = m.start() - 1  # the last non-space character before the break (no copy of the text so far:
+        while j >= 0 and text[j].isspace():  # that made a text of many short lines quadratic)
+            j -= 1
+        prev = text[j] if j >= 0 else ""
         if nxt and nxt.islower() and prev not in ".!?\"”’:":
             continue  # hard-wrapped prose continues on the next line
         cuts.add(m.start())
@@ -115,9 +119,32 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         stripped = seg.strip()
         if stripped:
             start = prev + (len(seg) - len(seg.lstrip()))
-            spans.append((start, start + len(stripped)))
+            _append_capped(spans, text, start, start + len(stripped))
         prev = cut
     return spans
+
+
+# No sentence is longer than this: text without punctuation ("a b c ..." for a megabyte) is cut
+# at the last whitespace before the limit (mid-word only when there is none), so the work done
+# per sentence downstream (events' context windows, figure-event pairs) stays bounded.
+MAX_SENTENCE_CHARS = 2000
+_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
+
+
+def _append_capped(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    while end - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        ws = _LAST_SPACE.match(text, start + 1, limit + 1)  # greedy: the last whitespace up to the limit
+        cut = ws.end() - 1 if ws else limit
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        spans.append((start, piece_end))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        spans.append((start, end))
 
 
 _SPAN_DTYPE = pl.List(pl.Struct({"sentence_start": pl.Int32, "sentence_end": pl.Int32}))
