@@ -26,10 +26,8 @@ from newsfacts.reference.loader import load_reference
 from newsfacts.sources.readers import (
     RawRecord,
     Reject,
-    SourceError,
     TransientFetchError,
-    expand_sources,
-    is_url,
+    expand_each,
     read_source,
 )
 from newsfacts.transforms.articles import (
@@ -180,12 +178,12 @@ def extraction_runner(settings: Settings, batches: int):
     if settings.dask_address:
         from prefect_dask import DaskTaskRunner
 
-        return DaskTaskRunner(address=settings.dask_address), False
+        return DaskTaskRunner(address=settings.dask_address)
     if settings.executor == "processes" and batches >= PROCESS_MIN_BATCHES and settings.max_workers > 1:
         from prefect.task_runners import ProcessPoolTaskRunner
 
-        return ProcessPoolTaskRunner(max_workers=min(settings.max_workers, batches)), False
-    return ThreadPoolTaskRunner(max_workers=settings.max_workers), True
+        return ProcessPoolTaskRunner(max_workers=min(settings.max_workers, batches))
+    return ThreadPoolTaskRunner(max_workers=settings.max_workers)
 
 
 @task(name="validate", task_run_name="validate", cache_policy=NO_CACHE, persist_result=False)
@@ -247,31 +245,20 @@ def _read_all(sources: list[str], settings: Settings, run_id: str, now: datetime
     """One retrying task per SOURCE; a source still failing after its retries becomes a `fetch_error` reject.
 
     Returns (records, rejects, files and URLs read)."""
+    expanded = expand_each(sources)  # a file named twice (a folder and a file in it, a link) is read once
+    # the CLI refuses a missing SOURCE up front; a run from the UI records it
+    rejects: list[dict] = [
+        {"source": e.source, "reason": "read_error", "detail": e.error[:300]} for e in expanded if e.error
+    ]
     records: list[dict] = []
-    rejects: list[dict] = []
-    plan: list[tuple[str, list[str]]] = []
-    seen: set[str] = set()  # a file named twice (a folder and a file inside it, a link) is read once
-    for source in sources:
-        try:
-            found = expand_sources([source])
-        except SourceError as exc:  # the CLI refuses these up front; a run from the UI records them
-            rejects.append({"source": source, "reason": "read_error", "detail": str(exc)[:300]})
-            continue
-        paths = []
-        for path in found:
-            key = path if is_url(path) else os.path.realpath(path)
-            if key not in seen:
-                seen.add(key)
-                paths.append(path)
-        if paths:
-            plan.append((source, paths))
+    plan = [e for e in expanded if e.paths]
     delays = [settings.fetch_retry_delay_s * 2**attempt for attempt in range(settings.fetch_retries)]
     reader = read_one_source.with_options(retries=settings.fetch_retries, retry_delay_seconds=delays or 0)
     futures = [
-        reader.submit(source, paths, settings.max_article_chars, settings.fetch_timeout_s) for source, paths in plan
+        reader.submit(e.source, e.paths, settings.max_article_chars, settings.fetch_timeout_s) for e in plan
     ]
     inputs = 0
-    for (source, _), future in zip(plan, futures):
+    for source, future in zip((e.source for e in plan), futures):
         try:
             items: SourceItems = future.result()
         except TransientFetchError as exc:
@@ -297,8 +284,9 @@ def _extract(articles: pl.DataFrame, settings: Settings) -> tuple[dict[str, pl.D
     if not articles.height:
         return {name: empty(TABLES[name]) for name in FACT_TABLES}, pl.DataFrame(schema=FAILURES)
     batches = _batches(articles, settings.batch_size)
-    task_runner, in_process = extraction_runner(settings, len(batches))
-    reference = reference_data(settings) if in_process else None
+    task_runner = extraction_runner(settings, len(batches))
+    # threads share this process's reference data; other workers load their own once
+    reference = reference_data(settings) if isinstance(task_runner, ThreadPoolTaskRunner) else None
     tracker = artifacts.Progress(f"Extracting facts from {articles.height} articles in {len(batches)} batches")
     reporter = progress.current()
     with task_runner as runner:

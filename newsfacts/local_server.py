@@ -8,6 +8,7 @@ it dies, however it dies (Linux `PR_SET_PDEATHSIG`), and stopped explicitly when
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import os
 import signal
 import socket
@@ -35,7 +36,8 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         pass
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -51,7 +53,7 @@ def answers(api: str) -> bool:
 
 
 def _prefect_dir() -> str:
-    spec = __import__("importlib.util").util.find_spec("prefect")
+    spec = importlib.util.find_spec("prefect")
     assert spec is not None and spec.origin is not None, "prefect is not installed"
     return str(Path(spec.origin).parent.parent)
 
@@ -69,7 +71,7 @@ def temporary_server(timeout_s: float = 90.0) -> Iterator[str | None]:
         if PREFECT_API_URL.value():
             yield PREFECT_API_URL.value()
             return
-    port = _free_port()
+    port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
     log = tempfile.TemporaryFile()

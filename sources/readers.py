@@ -25,6 +25,7 @@ import urllib.request
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -97,15 +98,39 @@ def expand_sources(sources: Iterable[str]) -> list[str]:
     symlink loops end. Paths that exist but are not regular files (FIFOs, devices, folders that
     cannot be listed) are listed too: `read_source` turns them into rejects without opening them.
     """
-    out: list[str] = []
     seen: set[str] = set()
+    return [path for source in sources for path in _first_seen(_expand_one(source), seen)]
+
+
+@dataclass(frozen=True)
+class Expanded:
+    """One SOURCE argument: the files or URLs it names that no earlier SOURCE named, or why it names none."""
+
+    source: str
+    paths: list[str]
+    error: str | None = None
+
+
+def expand_each(sources: Iterable[str]) -> list[Expanded]:
+    """`expand_sources` per SOURCE (a file named by two SOURCEs is listed for the first); a SOURCE that does
+    not exist is an `Expanded` with its error instead of raising."""
+    seen: set[str] = set()
+    out = []
     for source in sources:
-        for path in _expand_one(source):
-            key = path if is_url(path) else os.path.realpath(path)
-            if key not in seen:
-                seen.add(key)
-                out.append(path)
+        try:
+            out.append(Expanded(source, list(_first_seen(_expand_one(source), seen))))
+        except SourceError as exc:
+            out.append(Expanded(source, [], str(exc)))
     return out
+
+
+def _first_seen(paths: Iterable[str], seen: set[str]) -> Iterator[str]:
+    """`paths` not yet in `seen` (by real path; URLs as given), recording them there."""
+    for path in paths:
+        key = path if is_url(path) else os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            yield path
 
 
 def _expand_one(source: str) -> list[str]:

@@ -206,3 +206,15 @@ def test_a_line_that_only_looks_like_a_header_after_the_body_began_stays_text():
     raw = "Title\nThe minister said:\nDate: not parsed because the body began\n"
     [record] = parse_text_file(raw.encode(), "a.txt", max_chars=1000)
     assert record.published_at is None and record.text.startswith("The minister said:")
+
+
+def test_expand_each_lists_a_file_for_the_first_source_that_names_it(tmp_path: Path):
+    from newsfacts.sources.readers import Expanded, expand_each
+
+    (tmp_path / "d").mkdir()
+    a, b = tmp_path / "d" / "a.txt", tmp_path / "d" / "b.txt"
+    a.write_text("x")
+    b.write_text("x")
+    got = expand_each([str(b), str(tmp_path / "d"), str(tmp_path / "missing")])
+    assert got[:2] == [Expanded(str(b), [str(b)]), Expanded(str(tmp_path / "d"), [str(a)])]
+    assert got[2].paths == [] and "no such file" in got[2].error
