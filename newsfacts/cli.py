@@ -127,6 +127,7 @@ def run(
     sources: Annotated[Optional[list[str]], typer.Argument(help="files, folders (recursive) or http(s) URLs; default: the bundled sample articles")] = None,
     warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./data)")] = None,
     dask_address: Annotated[Optional[str], typer.Option("--dask-address", help="run extraction on this Dask scheduler (tcp://host:8786)")] = None,
+    column: Annotated[Optional[list[str]], typer.Option("--column", help="CSV/Parquet column of an article field, FIELD=COLUMN (repeatable), e.g. --column text=story; fields: text, title, url, published_at, source, language, id")] = None,
 ) -> None:
     """Load, extract, validate and publish articles into the warehouse."""
     from newsfacts import progress
@@ -138,9 +139,13 @@ def run(
     settings = Settings()
     try:
         expand_sources([settings.resolve_source(s) for s in sources or []])
-    except SourceError as exc:
+        columns_json = _columns_json(settings.columns, column or [])
+    except (SourceError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE)
+    columns_before = os.environ.get("NEWSFACTS_COLUMNS")
+    if columns_json is not None:  # the readers take the mapping from the settings, as a served run does
+        os.environ["NEWSFACTS_COLUMNS"] = columns_json
     from newsfacts.expectations.gate import preload
 
     preload()  # GX imports while Prefect's server starts and the articles are extracted
@@ -179,7 +184,31 @@ def run(
         raise typer.Exit(EXIT_CRASH)
     finally:
         progress.install(None)
+        if columns_json is not None:
+            if columns_before is None:
+                os.environ.pop("NEWSFACTS_COLUMNS", None)
+            else:
+                os.environ["NEWSFACTS_COLUMNS"] = columns_before
     _print_summary(summary, Path(summary.warehouse) / "newsfacts.duckdb")
+
+
+def _columns_json(configured: dict[str, str], pairs: list[str]) -> str | None:
+    """The `columns` setting with `--column FIELD=COLUMN` pairs over it, as JSON; None without pairs.
+    Raises ValueError for a pair that is not FIELD=COLUMN with a known field."""
+    if not pairs:
+        return None
+    import json
+
+    from newsfacts.settings import COLUMN_FIELDS
+
+    mapping = dict(configured)
+    for pair in pairs:
+        field, sep, name = pair.partition("=")
+        field, name = field.strip(), name.strip()
+        if not sep or not name or field not in COLUMN_FIELDS:
+            raise ValueError(f"--column {pair!r}: expected FIELD=COLUMN with FIELD one of {', '.join(COLUMN_FIELDS)}")
+        mapping[field] = name
+    return json.dumps(mapping)
 
 
 @app.command()
@@ -188,6 +217,7 @@ def serve(
     base_dir: Annotated[Optional[Path], typer.Option("--base-dir", help="relative paths in runs resolve here (default: this folder)")] = None,
     warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="the run form's default warehouse folder (default: ./data)")] = None,
     limit: Annotated[Optional[int], typer.Option(help="flow runs executed at once (default: no limit)")] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="the ingest deployment's default SOURCE (repeatable), e.g. a feed URL to poll on the --cron schedule (default: the bundled sample articles)")] = None,
     poll_seconds: Annotated[float, typer.Option(help="seconds between checks for runs to start")] = 2.0,
 ) -> None:
     """Serve the ingest and rebuild-warehouse deployments to the Prefect server at PREFECT_API_URL.
@@ -227,7 +257,7 @@ def serve(
     start_gate_service()  # GX imported once here, used by every run this process serves
     console.print(f"serving newsfacts deployments to {PREFECT_API_URL.value()} (base directory {base}); Ctrl-C stops")
     prefect_serve(
-        *build_deployments(settings, cron=cron), print_starting_message=True, limit=limit, query_seconds=poll_seconds
+        *build_deployments(settings, cron=cron, sources=source), print_starting_message=True, limit=limit, query_seconds=poll_seconds
     )
 
 
@@ -242,6 +272,38 @@ def rebuild(
     settings = Settings()
     counts = rebuild_warehouse(warehouse_dir=str(settings.resolve(warehouse)) if warehouse else None)
     console.print(", ".join(f"{table} {n}" for table, n in counts.items()))
+
+
+@app.command()
+def compact(
+    warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./data)")] = None,
+) -> None:
+    """Merge the warehouse's small Parquet parts (per table and ingest date) into one part each.
+
+    One commit of kind `compact`: rows and ids are unchanged, the replaced parts are deleted after it.
+    Runs without Prefect (the `newsfacts-compact` flow does the same).
+    Exit status: 0 done or nothing to do, 1 failed (the message says what state it left), 2 no warehouse.
+    """
+    from newsfacts.settings import Settings
+    from newsfacts.warehouse.publish import LocalWarehouse, PublishError
+
+    settings = Settings()
+    folder = settings.resolve(warehouse) if warehouse else settings.warehouse_path
+    if not folder.is_dir():
+        raise _query_error(f"no warehouse at {folder}", 2)
+    try:
+        done = LocalWarehouse(folder).compact()
+    except PublishError as exc:
+        raise _query_error(str(exc), 1)
+    files = sum(1 for _ in (folder / "parquet").rglob("part-*.parquet"))
+    if done.manifest:
+        console.print(
+            f"compacted {len(done.retired)} parts into {len(done.written)} ({done.rows} rows, commit "
+            f"{done.manifest}); {files} Parquet parts now",
+            soft_wrap=True,
+        )
+    else:
+        console.print(f"nothing to compact; {files} Parquet parts", soft_wrap=True)
 
 
 QUERY_FORMATS = ("table", "vertical", "csv", "json")

@@ -15,13 +15,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+# Article fields a CSV/Parquet column can fill (`columns` setting; defaults in `newsfacts.sources.tables`).
+COLUMN_FIELDS = ("text", "title", "url", "published_at", "source", "language", "id")
 
 
 def bundled_seeds() -> Path:
@@ -58,6 +61,42 @@ class Settings(BaseSettings):
     )
     fetch_retries: int = Field(2, ge=0, description="retries of a URL that times out or answers 429/5xx")
     fetch_retry_delay_s: float = Field(2.0, ge=0, description="seconds before the first retry (doubled for each next)")
+    # fetching
+    fetch_user_agent: str | None = Field(
+        None,
+        description="User-Agent of every request, also the name robots.txt rules are matched against "
+        "(default: newsfacts/<version> (+https://pypi.org/project/newsfacts/))",
+    )
+    fetch_rate_per_host: float = Field(1.0, gt=0, description="requests per second to one host (host:port)")
+    fetch_concurrency_per_host: int = Field(2, ge=1, description="requests in flight to one host at once")
+    fetch_max_redirects: int = Field(5, ge=0, description="redirects followed per request")
+    fetch_workers: int = Field(8, ge=1, description="page-fetch tasks of a feed or sitemap running at once")
+    feed_full_text_min_chars: int = Field(
+        600, ge=1, description="a feed entry whose content holds this many characters is the article (no page fetch)"
+    )
+    sitemap_max_depth: int = Field(3, ge=0, description="levels of sitemap indexes followed below the first one")
+    sitemap_max_urls: int = Field(50_000, ge=1, description="page URLs read from one sitemap SOURCE")
+    # warehouse
+    compact_auto: bool = Field(True, description="compact a table's small Parquet parts after a publish when due")
+    compact_max_small_parts: int = Field(
+        20, ge=1, description="a publish compacts a table once more small parts than this could be merged"
+    )
+    compact_small_mb: float = Field(64.0, gt=0, description="Parquet parts under this size (MB) are merged")
+    # input formats
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description='CSV/Parquet column per article field, e.g. {"text": "story"} (env NEWSFACTS_COLUMNS as JSON); '
+        "fields not named use the defaults (text/body/content, title, url, published_at/date/published, source, "
+        "language/lang, id)",
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(COLUMN_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown article field(s) {unknown}: choose from {', '.join(COLUMN_FIELDS)}")
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -14,36 +14,54 @@ from __future__ import annotations
 
 import codecs
 import gzip
-import http.client
 import io
 import json
 import os
 import re
 import stat
-import urllib.error
 import urllib.request
 import zlib
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from newsfacts.sources.fetch import FetchFailed, TransientFetchError, fetch
 from newsfacts.sources.html import parse_html
 from newsfacts.sources.limits import (
     JSONL_GZ_MAX_BYTES,
     MAX_JSON_CONTAINERS,
-    MAX_REJECTS_PER_FILE,
     READ_CHUNK,
     doc_bytes,
     line_bytes,
     too_many_containers,
 )
-from newsfacts.sources.records import CONTENT_FIELDS, Item, RawRecord, Reject, checked
+from newsfacts.sources.pages import page_items
+from newsfacts.sources.records import (
+    ROW_FIELDS,
+    Item,
+    RawRecord,
+    Reject,
+    RejectCap,
+    checked,
+    row_record,
+)
+from newsfacts.sources.state import Validators
+from newsfacts.sources.tables import TABLE_SUFFIXES, read_table
+from newsfacts.sources.urls import canonical_url
+from newsfacts.sources.warc import read_warc
+from newsfacts.sources.xmldocs import (
+    XML_SUFFIXES,
+    current_options,
+    document_validators,
+    looks_like_xml,
+    read_xml,
+)
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 HTML_SUFFIXES = {".html", ".htm"}
+WARC_SUFFIXES = {".warc"}  # and .warc.gz
 
 # Byte order marks, UTF-32 before UTF-16 (FF FE 00 00 starts with FF FE).
 BOMS = (
@@ -58,14 +76,6 @@ GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 
 class SourceError(ValueError):
     """A SOURCE argument that cannot be read at all (a usage error, not a reject)."""
-
-
-class TransientFetchError(OSError):
-    """A fetch that may succeed if tried again: no connection, a timeout, HTTP 429 or 5xx.
-
-    Raised only when the caller asks for it (`raise_transient=True`, the flow's retrying
-    task); otherwise the failure is a `fetch_error` reject like any other.
-    """
 
 
 def is_url(source: str) -> bool:
@@ -189,19 +199,22 @@ def read_source(
     timeout_s: float = 20.0,
     raise_transient: bool = False,
     max_bytes: int | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> Iterator[Item]:
     """Yield the records (or rejects) one source holds.
 
     With `raise_transient`, a URL that fails in a way worth retrying raises `TransientFetchError`
     instead of yielding a `fetch_error` reject. `max_bytes` caps the bytes of one document (and of
-    one JSON line); by default it derives from `max_chars` (see `limits`).
+    one JSON line, one WARC record's payload, one CSV row); by default it derives from `max_chars` (see
+    `limits`). `columns` maps article fields to CSV/Parquet columns (`{"text": "story"}`, see
+    `sources.tables`); None: the `columns` setting.
     """
     if is_url(source):
         yield from _read_url(
             source, max_chars=max_chars, timeout_s=timeout_s, raise_transient=raise_transient, max_bytes=max_bytes
         )
         return
-    yield from _read_file(source, max_chars=max_chars, max_bytes=max_bytes)
+    yield from _read_file(source, max_chars=max_chars, max_bytes=max_bytes, columns=columns)
 
 
 def _file_kind(mode: int) -> str:
@@ -214,7 +227,9 @@ def _file_kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _read_file(source: str, *, max_chars: int, max_bytes: int | None) -> Iterator[Item]:
+def _read_file(
+    source: str, *, max_chars: int, max_bytes: int | None, columns: Mapping[str, str] | None = None
+) -> Iterator[Item]:
     fmt, gz = _suffixes(Path(source))
     try:
         st = os.stat(source)
@@ -232,11 +247,18 @@ def _read_file(source: str, *, max_chars: int, max_bytes: int | None) -> Iterato
     if not stat.S_ISREG(st.st_mode):  # never opened: a FIFO would block, a device never end
         yield Reject(source, "not_text", f"{_file_kind(st.st_mode)}, not a regular file")
         return
-    if fmt not in JSONL_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES:
+    if fmt not in JSONL_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES | WARC_SUFFIXES | TABLE_SUFFIXES.keys() | XML_SUFFIXES:
         yield Reject(source, "not_text", f"unsupported file type {fmt or '(none)'!r}")
         return
     cap = doc_bytes(max_chars, max_bytes)
-    if fmt not in JSONL_SUFFIXES and not gz and st.st_size > cap:
+    if fmt in TABLE_SUFFIXES:  # streamed by pyarrow (which also reads .csv.gz)
+        if fmt == ".parquet" and gz:
+            yield Reject(source, "not_text", "unsupported file type '.parquet.gz' (Parquet compresses itself)")
+            return
+        yield from read_table(source, fmt, max_chars=max_chars, max_bytes=cap, columns=_columns(columns))
+        return
+    streamed = fmt in JSONL_SUFFIXES | WARC_SUFFIXES
+    if not streamed and not gz and st.st_size > cap:
         yield Reject(source, "too_large", f"{st.st_size} bytes > {cap}")
         return
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
@@ -249,6 +271,9 @@ def _read_file(source: str, *, max_chars: int, max_bytes: int | None) -> Iterato
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the stat above
             yield Reject(source, "not_text", "not a regular file")
             return
+        if fmt in WARC_SUFFIXES:  # gzip or not by its first bytes
+            yield from read_warc(f, source, max_chars=max_chars, cap=cap)
+            return
         stream: BinaryIO = gzip.GzipFile(fileobj=f, mode="rb") if gz else f
         if fmt in JSONL_SUFFIXES:
             yield from _jsonl(
@@ -260,8 +285,20 @@ def _read_file(source: str, *, max_chars: int, max_bytes: int | None) -> Iterato
             return
     if fmt in TEXT_SUFFIXES:
         yield from parse_text_file(raw, source, max_chars=max_chars)
+    elif fmt in XML_SUFFIXES:  # a feed or a sitemap (sources.xmldocs)
+        options = current_options(timeout_s=None, max_bytes=cap)
+        yield from read_xml(raw, source, base_url=None, max_chars=max_chars, options=options)
     else:
         yield from parse_html(raw, source, max_chars=max_chars, url=None)
+
+
+def _columns(columns: Mapping[str, str] | None) -> Mapping[str, str]:
+    """The column mapping given, else the `columns` setting (env `NEWSFACTS_COLUMNS`, `newsfacts.toml`)."""
+    if columns is not None:
+        return columns
+    from newsfacts.settings import Settings
+
+    return Settings().columns
 
 
 def _read_document(stream: BinaryIO, source: str, *, cap: int, gz: bool) -> Iterator[Item]:
@@ -337,14 +374,33 @@ def _header(lines: list[str]) -> dict[str, str] | None:
     return fields
 
 
+# Other YAML in front matter, skipped: keys of no article field (`author:`, `tags:`), indented or list lines,
+# comments; and block scalars (`title: >`) whose value is on the next lines.
+OTHER_YAML = re.compile(r"^(?:[A-Za-z_][\w -]*:(?:\s|$)|\s+\S|-(?:\s|$)|#)")
+BLOCK_SCALAR = {">", "|", ">-", "|-", ">+", "|+"}
+
+
+def _front_matter_fields(lines: list[str]) -> dict[str, str] | None:
+    """The article fields of front matter lines, or None if a line is not YAML-like `key: value`."""
+    fields: dict[str, str] = {}
+    for line in lines:
+        match = HEADER_LINE.match(line)
+        if match is not None and match.group(2) not in BLOCK_SCALAR:
+            fields.setdefault(HEADER_FIELDS[match.group(1).lower()], match.group(2).strip("\"'"))
+        elif match is None and OTHER_YAML.match(line) is None:
+            return None
+    return fields
+
+
 def _front_matter(text: str) -> tuple[dict[str, str], str]:
-    """(fields, rest) for text that opens with a `---` block of `Key: value` lines, else ({}, text)."""
+    """(fields, rest) for text that opens with a `---` block of YAML-style `key: value` lines, else ({}, text).
+    Keys of no article field (author, tags, ...) are skipped."""
     if not text.startswith("---\n"):
         return {}, text
     end = text.find("\n---", 4)
     if end < 0 or end > 4096:
         return {}, text
-    fields = _header([line for line in text[4:end].split("\n") if line.strip()])
+    fields = _front_matter_fields([line for line in text[4:end].split("\n") if line.strip()])
     if fields is None:
         return {}, text
     after = text.find("\n", end + 4)
@@ -511,34 +567,6 @@ def _chain(head: bytes, chunks: Iterator[bytes]) -> Iterator[bytes]:
     yield from chunks
 
 
-class _RejectCap:
-    """The first `MAX_REJECTS_PER_FILE` line rejects of a file one by one, later ones summed up per reason."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.kept = 0
-        self.more: Counter[str] = Counter()
-        self.lines: dict[str, tuple[int, int]] = {}
-
-    def add(self, reject: Reject, line_no: int) -> Reject | None:
-        if self.kept < MAX_REJECTS_PER_FILE:
-            self.kept += 1
-            return reject
-        self.more[reject.reason] += 1
-        first, _ = self.lines.get(reject.reason, (line_no, line_no))
-        self.lines[reject.reason] = (first, line_no)
-        return None
-
-    def summary(self) -> Iterator[Reject]:
-        for reason, count in self.more.items():
-            first, last = self.lines[reason]
-            yield Reject(
-                f"{self.source}:{first}-{last}",
-                reason,
-                f"{count} more lines rejected as {reason} (a file's first {MAX_REJECTS_PER_FILE} rejects are listed one by one)",
-            )
-
-
 def _jsonl(
     stream: BinaryIO, source: str, *, max_chars: int, max_bytes: int | None = None, total_cap: int | None = None
 ) -> Iterator[Item]:
@@ -546,7 +574,7 @@ def _jsonl(
     (truncated or corrupt gzip, decompressed past `total_cap`, unreadable, undecodable, no lines at all)."""
     cap = line_bytes(max_chars, max_bytes)
     lines = _Lines(stream, cap, total_cap)
-    rejects = _RejectCap(source)
+    rejects = RejectCap(source)
     lines_seen = 0
     try:
         for line_no, line, length in lines:
@@ -602,49 +630,36 @@ def _jsonl_item(line: bytes, where: str, source: str, *, max_chars: int) -> Item
         return Reject(where, "no_text_field", "no 'text' field")
     if not isinstance(text, str):
         return Reject(where, "not_text", f"'text' is {type(text).__name__}")
-    doc_id, origin = _opt_str(obj.get("id")), _opt_str(obj.get("source"))
-    record = RawRecord(
-        doc_id=doc_id or where,
-        source=origin or source,
-        text=text,
-        title=_opt_str(obj.get("title")),
-        url=_opt_str(obj.get("url")),
-        published_at=_opt_str(obj.get("published_at")),
-        language=_opt_str(obj.get("language")),
-    )
-    names = CONTENT_FIELDS + (("doc_id",) if doc_id else ()) + (("source",) if origin else ())
-    return checked(record, where, max_chars=max_chars, empty_detail="'text' is blank", names=names)
+    fields = {name: _opt_str(obj.get(name)) for name in ROW_FIELDS}
+    return row_record(text, fields, where, source, max_chars=max_chars, empty_detail="'text' is blank")
 
 
 # ------------------------------------------------------------------------------------------------ URLs
 
 
-def _is_transient(exc: Exception) -> bool:
-    if isinstance(exc, urllib.error.HTTPError):
-        return exc.code == 429 or exc.code >= 500
-    return isinstance(exc, (urllib.error.URLError, TimeoutError, ConnectionError, http.client.IncompleteRead))
-
-
 def _read_url(
     url: str, *, max_chars: int, timeout_s: float, raise_transient: bool = False, max_bytes: int | None = None
 ) -> Iterator[Item]:
+    """Fetch `url` (`sources.fetch`: User-Agent, per-host concurrency, timeout, size cap, bounded redirects, only
+    http(s); a SOURCE the operator named is not checked against robots.txt nor paced) and read what it answers:
+    JSON Lines, an HTML page (`sources.pages`: canonical URL, login walls), a feed or sitemap (`sources.xmldocs`),
+    text.
+
+    A feed or sitemap fetched before (by a flow run with a warehouse) is asked for with its stored ETag /
+    Last-Modified; a 304 answer yields nothing: there is nothing new."""
     cap = doc_bytes(max_chars, max_bytes)
-    request = urllib.request.Request(url, headers={"User-Agent": "newsfacts/0.1"})
+    options = current_options(timeout_s=timeout_s, max_bytes=cap)
+    before = document_validators(url)
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            content_type = response.headers.get_content_type()
-            raw = response.read(cap + 1)
-            if response.length and len(raw) <= cap:  # closed before its Content-Length
-                raise http.client.IncompleteRead(raw, response.length)
-            final_url = response.geturl()
-    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
-        if raise_transient and _is_transient(exc):
-            raise TransientFetchError(f"{url}: {exc}") from exc
-        yield Reject(url, "fetch_error", str(exc)[:300])
+        response = fetch(url, options.policy, etag=before.etag, last_modified=before.last_modified, discovered=False)
+    except FetchFailed as exc:
+        if raise_transient and exc.transient:
+            raise TransientFetchError(exc.detail) from exc
+        yield Reject(url, exc.reason, exc.detail)
         return
-    if len(raw) > cap:
-        yield Reject(url, "too_large", f"more than {cap} bytes")
+    if response.not_modified:
         return
+    raw, content_type, final_url = response.body, response.content_type, response.final_url
     path = Path(urllib.request.urlparse(final_url).path)
     fmt, gz = _suffixes(path)
     jsonl = fmt in JSONL_SUFFIXES or content_type in {"application/x-ndjson", "application/jsonl"}
@@ -658,10 +673,17 @@ def _read_url(
         raw = yield from _read_document(stream, url, cap=cap, gz=True)
         if raw is None:
             return
-    if content_type in {"text/html", "application/xhtml+xml"} or fmt in HTML_SUFFIXES:
-        yield from parse_html(raw, url, max_chars=max_chars, url=final_url)
+    html = content_type in {"text/html", "application/xhtml+xml"} or fmt in HTML_SUFFIXES
+    if fmt in XML_SUFFIXES or (not html and looks_like_xml(raw, content_type)):
+        validators = Validators(response.etag, response.last_modified)
+        yield from read_xml(
+            raw, url, base_url=final_url, max_chars=max_chars, options=options, raise_transient=raise_transient,
+            validators=validators,
+        )
+    elif html:
+        yield from page_items(raw, url, final_url=final_url, max_chars=max_chars)
     elif content_type.startswith("text/"):
         for item in parse_text_file(raw, url, max_chars=max_chars):
-            yield RawRecord(**{**item.__dict__, "url": final_url}) if isinstance(item, RawRecord) else item
+            yield RawRecord(**{**item.__dict__, "url": canonical_url(final_url)}) if isinstance(item, RawRecord) else item
     else:
         yield Reject(url, "not_text", f"content type {content_type}")

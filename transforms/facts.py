@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
-
 from newsfacts.transforms.events import extract_events, link_figures_to_events
 from newsfacts.transforms.figures import extract_figures
 from newsfacts.transforms.locations import extract_locations
@@ -23,8 +22,22 @@ class ReferenceData:
     actors: pl.DataFrame | None = None
 
 
+# Languages the lexicons, gazetteer names and rules are written for; NULL (unknown) is extracted too.
+EXTRACTION_LANGUAGES = ("en",)
+
+
+def extractable(articles: pl.LazyFrame) -> pl.LazyFrame:
+    """The articles extraction applies to: language NULL or one of `EXTRACTION_LANGUAGES` (a frame without a
+    `language` column: all)."""
+    if "language" not in articles.collect_schema().names():
+        return articles
+    return articles.filter(pl.col("language").is_null() | pl.col("language").is_in(EXTRACTION_LANGUAGES))
+
+
 def extract_facts(articles: pl.LazyFrame, reference: ReferenceData) -> dict[str, pl.DataFrame]:
-    """Fact tables (sentences, locations, figures, events) for the given articles."""
+    """Fact tables (sentences, locations, figures, events) for the given articles; articles in a language the
+    extraction has no lexicons for (known and not English) yield no facts and stay in `articles`."""
+    articles = extractable(articles)
     sentences = split_sentences(articles).collect()
     locations = extract_locations(articles, reference.gazetteer).collect()
     figures = extract_figures(articles, reference.figure_lexicon).collect()

@@ -218,3 +218,50 @@ def test_expand_each_lists_a_file_for_the_first_source_that_names_it(tmp_path: P
     got = expand_each([str(b), str(tmp_path / "d"), str(tmp_path / "missing")])
     assert got[:2] == [Expanded(str(b), [str(b)]), Expanded(str(tmp_path / "d"), [str(a)])]
     assert got[2].paths == [] and "no such file" in got[2].error
+
+
+def test_front_matter_fills_every_field_and_skips_other_yaml():
+    raw = (
+        "---\r\n"
+        'title: "Storm in Manila"\r\n'
+        "author: Jane Doe\r\n"
+        "tags:\r\n"
+        "  - weather\r\n"
+        "  - philippines\r\n"
+        "# a comment\r\n"
+        "url: https://example.org/storm\r\n"
+        "published_at: 2024-07-01T08:00:00+08:00\r\n"
+        "source: Manila Wire\r\n"
+        "language: en\r\n"
+        "summary: >\r\n"
+        "  folded text\r\n"
+        "---\r\n"
+        "A storm hit Manila.\r\nSecond line.\r\n"
+    )
+    [record] = parse_text_file(raw.encode(), "a.md", max_chars=1000)
+    assert (record.title, record.url, record.published_at, record.source, record.language) == (
+        "Storm in Manila", "https://example.org/storm", "2024-07-01T08:00:00+08:00", "Manila Wire", "en"
+    )
+    assert record.text == "A storm hit Manila.\nSecond line."
+
+
+def test_front_matter_without_a_title_leaves_the_first_line_as_title():
+    raw = "---\ndate: 2024-05-02\nauthor: X\n---\n\nFloods in Dhaka\nLanguage: bn\n\nFloods hit Dhaka.\n"
+    [record] = parse_text_file(raw.encode(), "a.md", max_chars=1000)
+    assert (record.title, record.published_at, record.language, record.text) == (
+        "Floods in Dhaka", "2024-05-02", "bn", "Floods hit Dhaka."
+    )
+
+
+def test_dashes_around_prose_are_not_front_matter():
+    raw = "---\nThis is not YAML, just a rule above the title.\n---\nBody text.\n"
+    [record] = parse_text_file(raw.encode(), "a.md", max_chars=1000)
+    assert record.title == "---" and "This is not YAML" in record.text
+
+
+def test_language_line_under_the_title_reaches_the_record():
+    raw = "Inondations à Paris\nLanguage: fr\nDate: 2024-05-02\n\nLa Seine a débordé.\n"
+    [record] = parse_text_file(raw.encode(), "a.txt", max_chars=1000)
+    assert (record.title, record.language, record.published_at, record.text) == (
+        "Inondations à Paris", "fr", "2024-05-02", "La Seine a débordé."
+    )

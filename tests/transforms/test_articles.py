@@ -39,7 +39,30 @@ def test_published_at_parsing_and_language():
         dtype=pl.Datetime("us", "UTC"),
     )
     assert_frame_equal(frame.select("published_at"), expected.to_frame())
-    assert frame["language"].to_list() == ["en", None, "en"]
+    assert frame["language"].to_list() == ["en", "fr", "en"]  # detected, detected, given
+
+
+def test_given_language_wins_and_is_normalised():
+    frame = build_articles(
+        _records(
+            doc_id=["a", "b", "c", "d"],
+            text=["Le gouvernement a présenté mercredi un projet de loi sur les retraites."] * 3 + ["ok"],
+            language=["en-GB", " DE ", "", None],
+        ),
+        run_id="r",
+        ingested_at=NOW,
+    ).collect()
+    # the input's word wins over the text; a blank language is detected; two letters cannot be told: NULL
+    assert frame["language"].to_list() == ["en", "de", "fr", None]
+
+
+def test_unsure_detection_falls_back_to_english_function_words():
+    from newsfacts.sources.language import detect
+
+    texts = ["The GDP of NATO and the EU in 2024", "a 352 μm pixel pitch."]
+    assert [detect(t) for t in texts] == [None, None]  # too short for a confident answer
+    frame = build_articles(_records(doc_id=["a", "b"], text=texts), run_id="r", ingested_at=NOW).collect()
+    assert frame["language"].to_list() == ["en", None]  # function words; nothing to go by
 
 
 def test_split_new_articles_drops_known_and_repeats():
