@@ -2,7 +2,8 @@
 
 - `newsfacts-run/ingest`: the ingest flow; its parameters (sources, warehouse, batch size, workers,
   fetch settings) form the run form in the UI, pre-filled with the serving process's settings.
-  Optional cron schedule, off by default.
+  Optional cron schedule, off by default; `newsfacts serve --cron "*/5 * * * *" --source FEED_URL` polls a
+  feed (each run fetches only the entries that are new since the last committed run).
 - `newsfacts-rebuild/rebuild-warehouse`: rebuild the DuckDB file and marts from the Parquet parts.
 """
 from __future__ import annotations
@@ -19,9 +20,12 @@ REBUILD = "rebuild-warehouse"
 TAGS = ["newsfacts"]
 
 
-def ingest_defaults(settings: Settings) -> dict[str, Any]:
-    """The ingest form's pre-filled values: this process's settings, paths made absolute."""
+def ingest_defaults(settings: Settings, sources: list[str] | None = None) -> dict[str, Any]:
+    """The ingest form's pre-filled values: this process's settings, paths made absolute; `sources` (e.g. a
+    feed URL that a schedule polls) when given, else none (the bundled sample articles)."""
+    resolved = {"sources": [settings.resolve_source(s) for s in sources]} if sources else {}
     return {
+        **resolved,
         "warehouse_dir": str(settings.warehouse_path),
         "batch_size": settings.batch_size,
         "max_workers": settings.max_workers,
@@ -31,12 +35,13 @@ def ingest_defaults(settings: Settings) -> dict[str, Any]:
     }
 
 
-def build_deployments(settings: Settings, cron: str | None = None) -> list:
-    """Runner deployments for `prefect.serve`."""
+def build_deployments(settings: Settings, cron: str | None = None, sources: list[str] | None = None) -> list:
+    """Runner deployments for `prefect.serve`; `sources` become the ingest deployment's default (what its
+    schedule and a Quick run read: a feed URL is polled, only new entries fetched)."""
     ingest = newsfacts_run.to_deployment(
         name=INGEST,
         cron=cron,
-        parameters=ingest_defaults(settings),
+        parameters=ingest_defaults(settings, sources),
         description=(
             "Read articles, extract events, figures and locations, validate and publish them. "
             f"Relative paths resolve against {settings.base_dir}."

@@ -2,10 +2,11 @@
 
 Flows only sequence; the work is in `newsfacts.sources`, `newsfacts.transforms`,
 `newsfacts.expectations` and `newsfacts.warehouse`. The run graph a person reads in the
-Prefect UI: one `read <source>` task per SOURCE argument (the only tasks that retry: a URL
-that times out or answers 5xx is tried again), `build-articles`, `load-reference`, one
-`extract batch i/n` task per batch of articles (never one per article) on a bounded thread
-pool, `validate`, `publish`. A run triggered from the UI behaves like the CLI: relative paths
+Prefect UI: one `read <source>` task per SOURCE argument and one `fetch <url>` task per page a feed or
+sitemap names (the only tasks that retry: a URL that times out or answers 429/5xx is tried again),
+`build-articles`, `load-reference`, one `extract batch i/n` task per batch of articles (never one per
+article) on a bounded thread pool, `validate`, `publish` (which saves the feeds' watermarks after the
+commit). A run triggered from the UI behaves like the CLI: relative paths
 resolve against the settings' base directory, GX is imported in the background from the start.
 """
 from __future__ import annotations
@@ -19,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from newsfacts.errors import DataQualityError
 from newsfacts.expectations.quarantine import dq_results, split_quarantine
 from newsfacts.flows import artifacts
 from newsfacts.reference.loader import load_reference
+from newsfacts.sources import state as feed_state
+from newsfacts.sources.fetch import FetchPolicy
+from newsfacts.sources.pages import PageLink, read_page
 from newsfacts.sources.readers import (
     RawRecord,
     Reject,
@@ -30,12 +33,19 @@ from newsfacts.sources.readers import (
     expand_each,
     read_source,
 )
+from newsfacts.sources.state import Checkpoint
+from newsfacts.sources.xmldocs import KnownUrls, ReadOptions, reading
 from newsfacts.transforms.articles import (
     RAW_RECORDS,
     build_articles,
     split_new_articles,
 )
-from newsfacts.transforms.facts import FAILURES, ExtractedBatch, ReferenceData, extract_facts_isolated
+from newsfacts.transforms.facts import (
+    FAILURES,
+    ExtractedBatch,
+    ReferenceData,
+    extract_facts_isolated,
+)
 from newsfacts.transforms.ids import id_expr
 from newsfacts.warehouse.publish import LocalWarehouse, PublishError
 from prefect import flow, task, unmapped
@@ -44,6 +54,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from newsfacts import progress
+from newsfacts.errors import DataQualityError
 from newsfacts.schema import REJECTS, RUNS, TABLES, conform, empty
 from newsfacts.settings import Settings
 
@@ -98,11 +109,14 @@ class RunSummary:
 
 @dataclass
 class SourceItems:
-    """What one SOURCE argument held: its files or URLs, the records read and the inputs refused."""
+    """What one SOURCE argument held: its files or URLs, the records read and the inputs refused; for feeds and
+    sitemaps also the pages to fetch and the watermarks to save once the run commits."""
 
     inputs: int
     records: list[RawRecord]
     rejects: list[Reject]
+    pages: list[PageLink] = field(default_factory=list)
+    checkpoints: list[Checkpoint] = field(default_factory=list)
 
 
 def _retry_only_transient(task, task_run, state) -> bool:
@@ -115,29 +129,41 @@ def _retry_only_transient(task, task_run, state) -> bool:
     return False
 
 
-@task(
-    name="read-source",
-    task_run_name="read {source}",
-    retries=2,
-    retry_delay_seconds=[2, 10],
-    retry_condition_fn=_retry_only_transient,
-    cache_policy=NO_CACHE,
+# The tasks that fetch (a SOURCE, a page of a feed or sitemap) retry transient failures; `_retrying` sets the
+# retries and delays from the settings for each run.
+RETRYING_FETCH = dict(
+    retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_retry_only_transient, cache_policy=NO_CACHE,
     persist_result=False,
 )
-def read_one_source(source: str, paths: list[str], max_chars: int, timeout_s: float) -> SourceItems:
-    """Read one SOURCE (its `paths`: a file, a folder's files, or a URL) into records and rejects."""
-    records: list[RawRecord] = []
-    rejects: list[Reject] = []
-    for path in paths:
-        for item in read_source(path, max_chars=max_chars, timeout_s=timeout_s, raise_transient=True):
-            (records if isinstance(item, RawRecord) else rejects).append(item)
-    return SourceItems(inputs=len(paths), records=records, rejects=rejects)
+
+
+@task(name="read-source", task_run_name="read {source}", **RETRYING_FETCH)
+def read_one_source(
+    source: str, paths: list[str], max_chars: int, timeout_s: float, options: ReadOptions | None = None
+) -> SourceItems:
+    """Read one SOURCE (its `paths`: a file, a folder's files, or a URL) into records and rejects. A feed or
+    sitemap gives its pages to fetch (each then in its own `fetch <url>` task) instead of fetching them here."""
+    out = SourceItems(inputs=len(paths), records=[], rejects=[])
+    by_type = {RawRecord: out.records, Reject: out.rejects, PageLink: out.pages, Checkpoint: out.checkpoints}
+    with reading(options or ReadOptions(FetchPolicy.from_settings(Settings()), follow_links=False)):
+        for path in paths:
+            for item in read_source(path, max_chars=max_chars, timeout_s=timeout_s, raise_transient=True):
+                by_type[type(item)].append(item)
+    return out
+
+
+@task(name="fetch-page", task_run_name="fetch {link.url}", **RETRYING_FETCH)
+def fetch_page(link: PageLink, policy: FetchPolicy, max_chars: int) -> list[RawRecord | Reject]:
+    """Fetch and extract one page a feed entry or sitemap names (retried like `read <source>`)."""
+    return read_page(link, policy, max_chars=max_chars, raise_transient=True)
 
 
 @task(name="build-articles", task_run_name="build articles", cache_policy=NO_CACHE, persist_result=False)
-def new_articles(records: pl.DataFrame, known_ids: pl.Series, run_id: str, now: datetime) -> tuple[pl.DataFrame, int]:
+def new_articles(
+    records: pl.DataFrame, known_ids: pl.Series, known_urls: pl.Series, run_id: str, now: datetime
+) -> tuple[pl.DataFrame, int]:
     articles = build_articles(records.lazy(), run_id=run_id, ingested_at=now).collect()
-    return split_new_articles(articles, known_ids)
+    return split_new_articles(articles, known_ids, known_urls)
 
 
 @task(name="load-reference", task_run_name="load reference", cache_policy=NO_CACHE, persist_result=False)
@@ -203,10 +229,17 @@ def validate(tables: dict[str, pl.DataFrame], report_dir: Path | None, run_id: s
 
 @task(name="publish", task_run_name="publish", cache_policy=NO_CACHE, persist_result=False)
 def publish(
-    warehouse: LocalWarehouse, run_id: str, tables: dict[str, pl.DataFrame], summary: RunSummary, started_at: datetime
+    warehouse: LocalWarehouse,
+    run_id: str,
+    tables: dict[str, pl.DataFrame],
+    summary: RunSummary,
+    started_at: datetime,
+    checkpoints: list[Checkpoint] | None = None,
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Under the warehouse lock: drop rows another run published meanwhile, add this run's parts and its
-    runs row. Returns (rows added, rows in the warehouse) per table."""
+    runs row; once committed, save the feeds' watermarks (`checkpoints`), never before: a run that dies
+    earlier leaves the old ones, and its entries are fetched again. Returns (rows added, rows in the
+    warehouse) per table."""
     with warehouse.locked():
         fresh = warehouse.unpublished(tables)
         summary.new_rows = {name: frame.height for name, frame in fresh.items()}
@@ -218,6 +251,10 @@ def publish(
             # the run's rows are committed (Parquet); only the DuckDB file lags, and the next publish or
             # `newsfacts rebuild` brings it up to date: the run completed
             artifacts.run_logger().warning("%s", exc)
+        try:
+            feed_state.save_all(warehouse.root, checkpoints or [])
+        except OSError as exc:  # committed all the same: the next poll asks again, known URLs are not refetched
+            artifacts.run_logger().warning("could not save the feed watermarks: %s", exc)
         return summary.new_rows, warehouse.row_counts()
 
 
@@ -241,10 +278,67 @@ def run_settings(**overrides: Any) -> Settings:
     return Settings(**{name: value for name, value in overrides.items() if value is not None})
 
 
-def _read_all(sources: list[str], settings: Settings, run_id: str, now: datetime):
-    """One retrying task per SOURCE; a source still failing after its retries becomes a `fetch_error` reject.
+@dataclass
+class ReadResult:
+    """Everything the load stage read: records, rejects, files and URLs read, feed watermarks to save."""
 
-    Returns (records, rejects, files and URLs read)."""
+    records: pl.DataFrame
+    rejects: pl.DataFrame
+    inputs: int
+    checkpoints: list[Checkpoint]
+
+
+def _retrying(task_fn, settings: Settings):
+    """`task_fn` retried `fetch_retries` times with doubling delays from `fetch_retry_delay_s`."""
+    delays = [settings.fetch_retry_delay_s * 2**attempt for attempt in range(settings.fetch_retries)]
+    return task_fn.with_options(retries=settings.fetch_retries, retry_delay_seconds=delays or 0)
+
+
+def _read_options(settings: Settings, warehouse: LocalWarehouse, known_urls: KnownUrls) -> ReadOptions:
+    """How read tasks treat feeds and sitemaps: pages left to `fetch` tasks, the warehouse's watermarks, and the
+    URLs already published (never fetched again)."""
+    return ReadOptions(
+        FetchPolicy.from_settings(settings),
+        follow_links=False,
+        state_root=warehouse.root,
+        known_urls=known_urls,
+        full_text_min_chars=settings.feed_full_text_min_chars,
+        sitemap_max_depth=settings.sitemap_max_depth,
+        sitemap_max_urls=settings.sitemap_max_urls,
+    )
+
+
+def _fetch_pages(pages: list[PageLink], settings: Settings, options: ReadOptions) -> tuple[list[dict], list[dict]]:
+    """One retrying `fetch <url>` task per page, at most `fetch_workers` at once (and the fetcher's per-host
+    limits); a page still failing after its retries is a `fetch_error` reject. Returns (records, rejects)."""
+    records: list[dict] = []
+    rejects: list[dict] = []
+    if not pages:
+        return records, rejects
+    fetcher = _retrying(fetch_page, settings)
+    with ThreadPoolTaskRunner(max_workers=min(settings.fetch_workers, len(pages))) as runner:
+        futures = [
+            runner.submit(
+                fetcher, {"link": link, "policy": options.policy, "max_chars": settings.max_article_chars}
+            )
+            for link in pages
+        ]
+        for link, future in zip(pages, futures):
+            try:
+                items = future.result()
+            except TransientFetchError as exc:
+                rejects.append({"source": link.url, "reason": "fetch_error", "detail": str(exc)[:300]})
+                continue
+            for item in items:
+                (records if isinstance(item, RawRecord) else rejects).append(item.__dict__)
+    return records, rejects
+
+
+def _read_all(
+    sources: list[str], settings: Settings, options: ReadOptions, run_id: str, now: datetime
+) -> ReadResult:
+    """One retrying task per SOURCE; a source still failing after its retries becomes a `fetch_error` reject.
+    Then one retrying task per page a feed or sitemap named."""
     expanded = expand_each(sources)  # a file named twice (a folder and a file in it, a link) is read once
     # the CLI refuses a missing SOURCE up front; a run from the UI records it
     rejects: list[dict] = [
@@ -252,12 +346,13 @@ def _read_all(sources: list[str], settings: Settings, run_id: str, now: datetime
     ]
     records: list[dict] = []
     plan = [e for e in expanded if e.paths]
-    delays = [settings.fetch_retry_delay_s * 2**attempt for attempt in range(settings.fetch_retries)]
-    reader = read_one_source.with_options(retries=settings.fetch_retries, retry_delay_seconds=delays or 0)
+    reader = _retrying(read_one_source, settings)
     futures = [
-        reader.submit(e.source, e.paths, settings.max_article_chars, settings.fetch_timeout_s) for e in plan
+        reader.submit(e.source, e.paths, settings.max_article_chars, settings.fetch_timeout_s, options) for e in plan
     ]
     inputs = 0
+    pages: list[PageLink] = []
+    checkpoints: list[Checkpoint] = []
     for source, future in zip((e.source for e in plan), futures):
         try:
             items: SourceItems = future.result()
@@ -268,6 +363,11 @@ def _read_all(sources: list[str], settings: Settings, run_id: str, now: datetime
         inputs += items.inputs
         records.extend(r.__dict__ for r in items.records)
         rejects.extend(r.__dict__ for r in items.rejects)
+        pages.extend(items.pages)
+        checkpoints.extend(items.checkpoints)
+    page_records, page_rejects = _fetch_pages(pages, settings, options)
+    records.extend(page_records)
+    rejects.extend(page_rejects)
     record_frame = pl.DataFrame(records, schema=RAW_RECORDS) if records else pl.DataFrame(schema=RAW_RECORDS)
     reject_frame = conform(
         pl.DataFrame(rejects, schema=REJECT_COLUMNS).with_columns(
@@ -275,7 +375,7 @@ def _read_all(sources: list[str], settings: Settings, run_id: str, now: datetime
         ),
         REJECTS,
     ).collect().unique("reject_id", keep="first", maintain_order=True)
-    return record_frame, reject_frame, inputs
+    return ReadResult(record_frame, reject_frame, inputs, checkpoints)
 
 
 def _extract(articles: pl.DataFrame, settings: Settings) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
@@ -324,7 +424,9 @@ def newsfacts_run(
     """Load news articles, extract events, figures and locations, validate them and publish them to a warehouse.
 
     Args:
-        sources: Files, folders (read recursively) or http(s) URLs of .txt, .jsonl(.gz), .html articles.
+        sources: Files, folders (read recursively) or http(s) URLs: articles (.txt, .jsonl(.gz), .html and the
+            other inputs of docs/inputs.md), RSS/Atom feeds and sitemaps (.rss, .atom, .xml, or a URL answering
+            one: each entry's page is fetched, only entries not seen by an earlier run).
             Relative paths resolve against the base directory (NEWSFACTS_BASE_DIR; `newsfacts serve`
             sets it to the folder it was started in). Empty: the bundled sample articles.
         warehouse_dir: Warehouse folder (DuckDB file, Parquet parts, data-quality reports); relative
@@ -398,14 +500,18 @@ def _run(
 
     resolved = [settings.resolve_source(s) for s in (sources or [str(settings.articles_dir)])]
     reporter.stage("load", len(resolved))
-    records, rejects, summary.sources_seen = _read_all(resolved, settings, run_id, now)
+    known_urls = KnownUrls(feed_state.known_url_keys(warehouse.parts("articles")))  # of the published articles
+    read = _read_all(resolved, settings, _read_options(settings, warehouse, known_urls), run_id, now)
+    records, rejects, summary.sources_seen = read.records, read.rejects, read.inputs
     summary.inputs_seen, summary.rejects = records.height + rejects.height, rejects.height
     reporter.advance("load", len(resolved))
     reporter.done("load", f"{records.height} records, {rejects.height} rejects")
     lap("load")
 
     reporter.stage("articles", records.height)
-    articles, summary.duplicates_skipped = new_articles(records, warehouse.known_keys("articles"), run_id, now)
+    articles, summary.duplicates_skipped = new_articles(
+        records, warehouse.known_keys("articles"), pl.Series("url", sorted(known_urls.keys), dtype=pl.String), run_id, now
+    )
     summary.articles_new = articles.height
     reporter.advance("articles", records.height)
     reporter.done("articles", f"{articles.height} new, {summary.duplicates_skipped} duplicates")
@@ -454,7 +560,7 @@ def _run(
     summary.new_rows, summary.total_rows = publish(
         warehouse, run_id,
         {**held.tables, "rejects": rejects, "quarantine": held.quarantine, "dq_results": results},
-        summary, now,
+        summary, now, read.checkpoints,
     )
     reporter.advance("publish")
     reporter.done("publish", str(warehouse.db_path))
