@@ -54,6 +54,7 @@ def summary_markdown(summary: "RunSummary") -> str:
         "|---|---|",
         f"| inputs | {summary.inputs_seen} ({summary.sources_seen} sources) |",
         f"| new articles | {summary.articles_new} |",
+        f"| not English (kept, no facts extracted) | {summary.articles_not_english} |",
         f"| duplicates | {summary.duplicates_skipped} |",
         f"| rejects | {summary.rejects} |",
         f"| quarantined rows | {summary.quarantined} |",

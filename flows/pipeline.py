@@ -45,6 +45,7 @@ from newsfacts.transforms.facts import (
     ExtractedBatch,
     ReferenceData,
     extract_facts_isolated,
+    extractable,
 )
 from newsfacts.transforms.ids import id_expr
 from newsfacts.warehouse.publish import LocalWarehouse, PublishError
@@ -71,6 +72,7 @@ class RunSummary:
     sources_seen: int = 0
     inputs_seen: int = 0
     articles_new: int = 0
+    articles_not_english: int = 0
     duplicates_skipped: int = 0
     rejects: int = 0
     new_rows: dict[str, int] = field(default_factory=dict)
@@ -103,6 +105,7 @@ class RunSummary:
             "seconds": self.seconds,
             "quarantined_rows": self.quarantined,
             "reason": self.reason,
+            "articles_not_english": self.articles_not_english,
         }
         return conform(pl.DataFrame([row]), RUNS).collect()
 
@@ -139,7 +142,12 @@ RETRYING_FETCH = dict(
 
 @task(name="read-source", task_run_name="read {source}", **RETRYING_FETCH)
 def read_one_source(
-    source: str, paths: list[str], max_chars: int, timeout_s: float, options: ReadOptions | None = None
+    source: str,
+    paths: list[str],
+    max_chars: int,
+    timeout_s: float,
+    options: ReadOptions | None = None,
+    columns: dict[str, str] | None = None,
 ) -> SourceItems:
     """Read one SOURCE (its `paths`: a file, a folder's files, or a URL) into records and rejects. A feed or
     sitemap gives its pages to fetch (each then in its own `fetch <url>` task) instead of fetching them here."""
@@ -147,7 +155,9 @@ def read_one_source(
     by_type = {RawRecord: out.records, Reject: out.rejects, PageLink: out.pages, Checkpoint: out.checkpoints}
     with reading(options or ReadOptions(FetchPolicy.from_settings(Settings()), follow_links=False)):
         for path in paths:
-            for item in read_source(path, max_chars=max_chars, timeout_s=timeout_s, raise_transient=True):
+            for item in read_source(
+                path, max_chars=max_chars, timeout_s=timeout_s, raise_transient=True, columns=columns
+            ):
                 by_type[type(item)].append(item)
     return out
 
@@ -348,7 +358,10 @@ def _read_all(
     plan = [e for e in expanded if e.paths]
     reader = _retrying(read_one_source, settings)
     futures = [
-        reader.submit(e.source, e.paths, settings.max_article_chars, settings.fetch_timeout_s, options) for e in plan
+        reader.submit(
+            e.source, e.paths, settings.max_article_chars, settings.fetch_timeout_s, options, settings.columns
+        )
+        for e in plan
     ]
     inputs = 0
     pages: list[PageLink] = []
@@ -420,6 +433,7 @@ def newsfacts_run(
     fetch_timeout_s: float | None = None,
     fetch_retries: int | None = None,
     dask_address: str | None = None,
+    columns: dict[str, str] | None = None,
 ) -> RunSummary:
     """Load news articles, extract events, figures and locations, validate them and publish them to a warehouse.
 
@@ -438,6 +452,8 @@ def newsfacts_run(
         fetch_retries: Retries of a URL that times out or answers 429/5xx. Empty: 2.
         dask_address: A Dask scheduler (tcp://host:8786) to run the extraction batches on. Empty:
             NEWSFACTS_DASK_ADDRESS, else local processes.
+        columns: CSV/Parquet column mapping, article field -> column name (for example {"text": "story"}).
+            Empty: NEWSFACTS_COLUMNS, else the default names of docs/inputs.md.
     """
     from newsfacts.expectations.gate import preload
     from newsfacts.expectations.service import ADDRESS_ENV
@@ -452,6 +468,7 @@ def newsfacts_run(
         fetch_timeout_s=fetch_timeout_s,
         fetch_retries=fetch_retries,
         dask_address=dask_address,
+        columns=columns,
     )
     started = time.perf_counter()
     now = datetime.now(timezone.utc)
@@ -513,6 +530,7 @@ def _run(
         records, warehouse.known_keys("articles"), pl.Series("url", sorted(known_urls.keys), dtype=pl.String), run_id, now
     )
     summary.articles_new = articles.height
+    summary.articles_not_english = articles.height - extractable(articles.lazy()).select(pl.len()).collect().item()
     reporter.advance("articles", records.height)
     reporter.done("articles", f"{articles.height} new, {summary.duplicates_skipped} duplicates")
     lap("articles")

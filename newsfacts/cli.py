@@ -106,6 +106,8 @@ def _print_summary(summary, db_path: Path) -> None:
     table.add_column()
     table.add_row("inputs", f"{summary.inputs_seen} ({summary.sources_seen} sources)")
     table.add_row("new articles", str(summary.articles_new))
+    if summary.articles_not_english:
+        table.add_row("not English", f"{summary.articles_not_english} (kept, no facts extracted)")
     table.add_row("duplicates", str(summary.duplicates_skipped))
     table.add_row("rejects", str(summary.rejects))
     table.add_row("quarantined", f"{summary.quarantined} rows")
@@ -132,20 +134,17 @@ def run(
     """Load, extract, validate and publish articles into the warehouse."""
     from newsfacts import progress
     from newsfacts.errors import DataQualityError
-    from newsfacts.local_server import ServerStartError, temporary_server
+    from newsfacts.local_server import ServerStartError, prefect_api
     from newsfacts.settings import Settings
     from newsfacts.sources.readers import SourceError, expand_sources
 
     settings = Settings()
     try:
         expand_sources([settings.resolve_source(s) for s in sources or []])
-        columns_json = _columns_json(settings.columns, column or [])
+        columns = _column_mapping(settings.columns, column or [])
     except (SourceError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE)
-    columns_before = os.environ.get("NEWSFACTS_COLUMNS")
-    if columns_json is not None:  # the readers take the mapping from the settings, as a served run does
-        os.environ["NEWSFACTS_COLUMNS"] = columns_json
     from newsfacts.expectations.gate import preload
 
     preload()  # GX imports while Prefect's server starts and the articles are extracted
@@ -154,17 +153,23 @@ def run(
     reporter = RichReporter(console) if interactive else PlainReporter()
     warehouse_dir = str(settings.resolve(warehouse)) if warehouse else None
     try:
-        with temporary_server() as api:
-            if not interactive:
-                print(f"[newsfacts] prefect api: {api}", flush=True)
-            from newsfacts.flows.pipeline import newsfacts_run  # imports Prefect: after PREFECT_API_URL is set
+        with prefect_api() as api:  # a running server, else a temporary one, spawned but not waited for
+            # imports Prefect (PREFECT_API_URL is set) while a temporary server boots in its own process
+            from newsfacts.flows.pipeline import newsfacts_run
 
+            api.wait()
+            if not interactive:
+                print(f"[newsfacts] prefect api: {api.url}", flush=True)
             progress.install(reporter)
             if interactive:
                 with reporter:
-                    summary = newsfacts_run(sources=sources, warehouse_dir=warehouse_dir, dask_address=dask_address)
+                    summary = newsfacts_run(
+                        sources=sources, warehouse_dir=warehouse_dir, dask_address=dask_address, columns=columns
+                    )
             else:
-                summary = newsfacts_run(sources=sources, warehouse_dir=warehouse_dir, dask_address=dask_address)
+                summary = newsfacts_run(
+                    sources=sources, warehouse_dir=warehouse_dir, dask_address=dask_address, columns=columns
+                )
     except DataQualityError as exc:
         console.print(
             f"[red]data-quality gate stopped the publish; no facts were published[/red]\n{exc.summary.reason}\n"
@@ -184,21 +189,14 @@ def run(
         raise typer.Exit(EXIT_CRASH)
     finally:
         progress.install(None)
-        if columns_json is not None:
-            if columns_before is None:
-                os.environ.pop("NEWSFACTS_COLUMNS", None)
-            else:
-                os.environ["NEWSFACTS_COLUMNS"] = columns_before
     _print_summary(summary, Path(summary.warehouse) / "newsfacts.duckdb")
 
 
-def _columns_json(configured: dict[str, str], pairs: list[str]) -> str | None:
-    """The `columns` setting with `--column FIELD=COLUMN` pairs over it, as JSON; None without pairs.
-    Raises ValueError for a pair that is not FIELD=COLUMN with a known field."""
+def _column_mapping(configured: dict[str, str], pairs: list[str]) -> dict[str, str] | None:
+    """The `columns` setting with `--column FIELD=COLUMN` pairs over it; None without pairs (the flow then uses
+    the setting). Raises ValueError for a pair that is not FIELD=COLUMN with a known field."""
     if not pairs:
         return None
-    import json
-
     from newsfacts.settings import COLUMN_FIELDS
 
     mapping = dict(configured)
@@ -208,7 +206,7 @@ def _columns_json(configured: dict[str, str], pairs: list[str]) -> str | None:
         if not sep or not name or field not in COLUMN_FIELDS:
             raise ValueError(f"--column {pair!r}: expected FIELD=COLUMN with FIELD one of {', '.join(COLUMN_FIELDS)}")
         mapping[field] = name
-    return json.dumps(mapping)
+    return mapping
 
 
 @app.command()

@@ -97,6 +97,10 @@ EVENTS = pl.Schema(
         "fatalities": pl.Int32,
         "negated": pl.Boolean,
         "confidence": pl.Float64,
+        # extensions (issue 7): the mention's same-event group and where its toll was read
+        "same_event_id": pl.String,
+        "fatalities_start": pl.Int32,
+        "fatalities_end": pl.Int32,
     }
 )
 
@@ -128,6 +132,7 @@ RUNS = pl.Schema(
         "seconds": pl.Float64,
         "quarantined_rows": pl.Int64,
         "reason": pl.String,
+        "articles_not_english": pl.Int64,
     }
 )
 

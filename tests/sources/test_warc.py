@@ -185,6 +185,7 @@ def test_newsfacts_run_over_a_warc_and_a_csv_fills_the_warehouse(prefect_harness
     try:
         articles = con.execute("select title, url, language from articles order by title").fetchall()
         rejects = con.execute("select reason, count(*) from rejects group by reason order by reason").fetchall()
+        not_english = con.execute("select articles_not_english from runs").fetchall()
         figures = con.execute(
             "select a.title, count(f.article_id) from articles a left join figures f using (article_id) "
             "group by a.title order by a.title"
@@ -199,6 +200,7 @@ def test_newsfacts_run_over_a_warc_and_a_csv_fills_the_warehouse(prefect_harness
         ("Zamfara attack", None, "en"),
     ]
     assert rejects == [("ragged_row", 1), ("skipped_records", 1)]
+    assert not_english == [(1,)] and "not English" in result.output
     counts = dict(figures)
     assert counts["Lima"] == 0 and counts["Zamfara attack"] > 0  # the Spanish article is kept, not extracted
 

@@ -96,7 +96,8 @@ CREATE TABLE runs (
     dq_outcome         VARCHAR,
     seconds            DOUBLE,
     quarantined_rows   BIGINT,              -- rows held back in `quarantine` by this run
-    reason             VARCHAR              -- why a run did not complete (NULL when it did)
+    reason             VARCHAR,             -- why a run did not complete (NULL when it did)
+    articles_not_english BIGINT             -- new articles in another language: kept, no facts extracted
 );
 
 -- Rows held back from the fact tables: a row-level expectation failed on them, or extracting their
@@ -130,3 +131,10 @@ CREATE TABLE dq_results (
     error              VARCHAR,
     checked_at         TIMESTAMPTZ
 );
+
+-- events extensions (issue 7): `same_event_id` is the event_id of the most confident mention of the
+-- same event in the article (mentions that share it are one event: count distinct same_event_id);
+-- fatalities_start / fatalities_end are the offsets of the text the event's death toll was read from.
+ALTER TABLE events ADD COLUMN same_event_id VARCHAR;
+ALTER TABLE events ADD COLUMN fatalities_start INTEGER;
+ALTER TABLE events ADD COLUMN fatalities_end INTEGER;
