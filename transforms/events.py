@@ -15,8 +15,11 @@ words before ("will impose", "is prepared to shell") turns the act into AGREE /
 THREATEN; context rules with event_type NONE drop natural hazards and accidents.
 Actor / recipient: place mentions, actor-dictionary nouns and capitalised noun
 phrases of the same clause (no datelines, no capitalised sentence openers that are
-not names elsewhere in the text); fatalities: the largest KILL figure linked to the
-event, none for a negated one.
+not names elsewhere in the text). Same-event groups (`same_event_id`) and death tolls
+(`fatalities`, read from the text by transforms/events_tolls.py, one per group, with the
+offsets of the text it came from) are built per article in `_merge_mentions`; a negated
+event has none. ACLED coding rules are in the lexicon; demonstrations are coded by the whole
+article (`_escalate_protests`). See docs/extraction.md, "Events".
 
 Pure: frames in, frames out. Lexicon words (triggers, context words, actor nouns,
 negation / future cues) are found for the whole batch at once with polars'
@@ -28,16 +31,19 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import polars as pl
-
-from newsfacts.schema import EVENTS, FIGURES, conform
+from newsfacts.transforms.events_tolls import TOLL_CUES, Toll, article_tolls, event_toll
 from newsfacts.transforms.ids import id_expr
 from newsfacts.transforms.offsets import byte_to_char_offsets
 from newsfacts.transforms.sentences import sentence_spans
+
+from newsfacts.schema import EVENTS, FIGURES, conform
 
 # ---------------------------------------------------------------- regex helpers
 
@@ -216,6 +222,8 @@ _FUTURE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _PASSIVE_AFTER = re.compile(r"\s+(?:\w+\s+){0,3}?by\s+")
+# a passive auxiliary right before a participle trigger ("were killed", "was reportedly shot")
+_BE_BEFORE = re.compile(r"\b(?:was|were|been|being|got|gets|get)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 _CONDITION_AFTER = re.compile(r"\b(?:unless|or face|or else|until|if)\b", re.IGNORECASE)
 _COOPERATIVE_TYPES = {"AID", "CONSULT", "CONCEDE", "RETREAT", "COOPERATE", "SUPPORT", "AGREE"}
 _CONFLICT_TYPES = {"ASSAULT", "COERCE", "SANCTION", "PROTEST", "MOBILIZE"}
@@ -423,7 +431,8 @@ class _NamedElsewhere:
     MAX_WORD (hostile text only) is scanned for, once."""
 
     MAX_WORD = 64
-    _TOKEN = re.compile(r"(?<= )\S{1,64}")
+    # only capitalised tokens are ever asked about (_CAP_NP starts with [A-Z]): index just those
+    _TOKEN = re.compile(r"(?<= )[A-Z]\S{0,63}")
     _NOT_ALNUM = re.compile(r"[\W_]")  # not str.isalnum()
 
     def __init__(self, text: str) -> None:
@@ -634,7 +643,9 @@ def _refine(
 ) -> dict:
     """Trigger defaults, overridden by the best matching context rule. `before`/`after`
     rules look at the agent / target side; in a passive clause ("was attacked by X",
-    `by_at` = offset after "by") the target is before the trigger and the agent after.
+    `by_at` = offset after "by") the target is before the trigger and the agent after; in a
+    passive with no "by" (`by_at` = s1: "were killed when ...") target words are looked for on
+    both sides (the nearest decides) and agent words after the trigger.
     `occ` holds the article's context-word occurrences per rule (_context_occurrences)."""
     ev = {
         "event_type": trig.event_type,
@@ -643,6 +654,7 @@ def _refine(
         "acled_sub_event_type": trig.acled_sub_event_type,
     }
     chosen, chosen_key = None, None
+    agentless = by_at is not None and by_at >= s1
     for idx, rule in lex.rules_by_class.get(trig.trigger_class, ()):  # highest priority first
         if chosen is not None and rule.priority < chosen.priority:
             break
@@ -651,6 +663,8 @@ def _refine(
             continue
         if rule.scope == "left":  # the words governing the trigger ("lifted the curfew"), never flipped
             a, b = max(s0, t0 - 80), t0
+        elif agentless and rule.scope in ("before", "after"):  # "were killed when ...": the target before, a late agent ("reportedly by X") after
+            a, b = (t1, min(s1, t1 + 80)) if rule.scope == "before" else (max(s0, t0 - 80), min(s1, t1 + 80))
         elif rule.scope == "before":
             a, b = (by_at, min(s1, by_at + 80)) if by_at is not None else (max(s0, t0 - 80), t0)
         elif rule.scope == "after":
@@ -666,7 +680,7 @@ def _refine(
             me = ends[j]
             if me > b or (rule.scope == "sentence" and t0 <= ms < t1):
                 continue  # the trigger itself is not its own context
-            d = t0 - me if me <= t0 else ms - t1
+            d = t0 - me if me <= t0 else ms - t1 + (40 if agentless else 0)  # the subject first
             if dist is None or d < dist:
                 dist = d
         if dist is None:
@@ -710,6 +724,9 @@ for _w in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
            "wednesday", "thursday", "friday", "saturday", "sunday", "last", "yesterday", "today", "tonight", "this",
            "overnight", "earlier", "past", "previous", "the day before", "19", "20"):
     _CUE_KIND[_w].append("date")
+# without one of these a sentence states no death toll (events_tolls.TOLL_CUES)
+for _w in TOLL_CUES:
+    _CUE_KIND[_w].append("toll")
 _CUES = sorted(_CUE_KIND)
 
 
@@ -730,6 +747,7 @@ def _article_locations(
 
     eligible = [
         r for r in locs if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym"
+        and not (text and _attributive(text, r))
     ]
     body = [r for r in eligible if not any(a <= r["start_char"] < b for a, b in datelines)]
     eligible = body or eligible
@@ -740,9 +758,33 @@ def _article_locations(
     return locs, [r["start_char"] for r in locs], main_loc
 
 
+# a country name used as a modifier names an actor or a thing, not where the event happened
+# ("Burundi troops", "the US dollar", "Saudi-led coalition")
+_ATTRIBUTIVE_AFTER = re.compile(
+    r"(?:-(?:led|backed|based|born|made|owned|funded|supported|allied)\b|\s+(?:forces|troops|soldiers|army|military|"
+    r"government|officials?|authorities|police|navy|air force|warplanes|jets|dollars?|embassy|ambassador|president|"
+    r"prime minister|minister|ministry|nationals?|citizens|contingent|peacekeepers|battalion|brigade|regime)\b)",
+    re.IGNORECASE,
+)
+
+
+def _attributive(text: str, r: dict) -> bool:
+    """Whether a country-level place mention is used as a modifier (`_ATTRIBUTIVE_AFTER`)."""
+    return r.get("feature_type") == "country" and _ATTRIBUTIVE_AFTER.match(text, r["end_char"]) is not None
+
+
+def _country_votes(locs: list[dict]) -> dict[str, int]:
+    """Resolved toponym mentions per country code in one article."""
+    return dict(Counter(
+        r["country_code"] for r in locs
+        if r.get("country_code") and r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym"
+    ))
+
+
 # a clause break between a trigger and a place ("when" / "where" clauses usually
-# describe the same event and do not count)
-_PLACE_BREAK = re.compile(r"[;()]|\b(?:after|before|because|since|although|though|whereas|until|unless|while)\b")
+# describe the same event and do not count, nor do parentheses: "in Hawra (Wadi Al Ayn,
+# Hadramawt)" names the containing places)
+_PLACE_BREAK = re.compile(r";|\b(?:after|before|because|since|although|though|whereas|until|unless|while)\b")
 
 
 def _place_breaks(text: str, s0: int, s1: int) -> list[tuple[int, int]]:
@@ -768,25 +810,33 @@ def _is_word_char(ch: str) -> bool:
 
 def _sentence_location(
     locs: list[dict], loc_starts: list[int], s0: int, s1: int, t0: int, text: str | None = None, t1: int | None = None,
-    breaks: list[tuple[int, int]] | None = None,
+    breaks: list[tuple[int, int]] | None = None, votes: dict[str, int] | None = None,
 ) -> tuple[dict | None, bool]:
     """The event place in the sentence: places in the trigger's own clause first (with `text`
     and `t1`; none across a clause break such as "after" / "while" / ";"), then the most
-    specific (city before province before country), then the nearest. Returns the place and
+    specific (city before province before country), then the nearest; with `votes` (toponyms
+    per country in the article, `_country_votes`) a place of a less-named country comes after
+    the others of its clause. Returns the place and
     whether it is in the trigger's clause. `breaks`: the sentence's `_place_breaks`, if known."""
     loc, best = None, None
     i = bisect.bisect_left(loc_starts, s0)
     dateline = _DATELINE.match(text, s0, s1) if text is not None and i < len(locs) else None
     while i < len(locs) and locs[i]["start_char"] < s1:
         r = locs[i]
-        if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym":
+        if (
+            r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym"
+            and not (text is not None and _attributive(text, r))
+        ):
             other_clause = False
             if text is not None:
                 a, b = (t1, r["start_char"]) if r["start_char"] >= t1 else (r["end_char"], t0)
                 other_clause = (a < b and _break_between(text, a, b, breaks)) or (
                     dateline is not None and r["start_char"] < dateline.end()  # where the story was filed
                 )
-            key = (other_clause, _SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
+            # a place in a country the rest of the article names less often is likely a misread
+            # ("Colonia" of a Mexican street name read as Cologne)
+            stray = bool(votes) and votes.get(r.get("country_code") or "", 0) < max(votes.values())
+            key = (other_clause, stray, _SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
             if best is None or key < best:
                 best, loc = key, r
         i += 1
@@ -863,8 +913,8 @@ def _cue_within(cues: tuple[list[int], list[int]], lo: int, hi: int) -> bool:
 
 
 def _split_cues(hits: list[tuple[int, int, str]]) -> dict[str, tuple[list[int], list[int]]]:
-    """Cue (starts, ends) per kind (`fut`, `neg`, `bg`, `date`) of an article's _CUES hits."""
-    out: dict[str, tuple[list[int], list[int]]] = {k: ([], []) for k in ("fut", "neg", "bg", "date")}
+    """Cue (starts, ends) per kind (`fut`, `neg`, `bg`, `date`, `toll`) of an article's _CUES hits."""
+    out: dict[str, tuple[list[int], list[int]]] = {k: ([], []) for k in ("fut", "neg", "bg", "date", "toll")}
     for a, b, w in hits:
         for kind in _CUE_KIND[w]:
             pair = out[kind]
@@ -913,6 +963,8 @@ def _article_mentions(
             continue  # capitalised inside a running sentence: part of a name ("Amnesty International")
         passive = _PASSIVE_AFTER.match(text, t1, s1)
         by_at = passive.end() if passive else None
+        if by_at is None and _BE_BEFORE.search(text, max(s0, t0 - 30), t0):
+            by_at = s1  # a passive with no agent ("a soldier was killed"): the target precedes, no agent side
         ev = _refine(trig, s0, s1, t0, t1, lex, occ, by_at)
         if ev["event_type"] is None:
             continue
@@ -981,11 +1033,13 @@ def _extract_rows(
     sentences: dict[str, list[tuple[int, int]]],
     locations: dict[str, list[dict]],
     lex: _Lexicon,
+    kills: dict[str, list[KillFigure]] | None = None,
 ) -> list[dict]:
     """Per article: (1) coded, scored trigger mentions; (2) weak secondary mentions of a
     sentence dropped (within SENTENCE_MARGIN of its best; negated and strong ones kept);
     (3) actor / recipient, location and date for the kept ones."""
     rows: list[dict] = []
+    kills = kills or {}
     ids = articles["article_id"].to_list()
     texts = articles["text"].to_list()
     pubs = _published_dates(articles["published_at"].to_list()) if "published_at" in articles.columns else [None] * len(ids)
@@ -993,7 +1047,13 @@ def _extract_rows(
     by_form, context_words, actor_words = lex.by_form, lex.context_words, set(lex.actor_words)
     hits = _scan_batch(articles["text"], sorted(set(by_form) | set(context_words) | actor_words))
     trig_hits = [[h for h in hs if h[2] in by_form] for hs in hits]
-    ctx_hits = [[h for h in hs if h[2] in context_words] for hs in hits]
+    # a stop phrase shadows the context words inside it too ("grenade launchers" names no grenade)
+    blocks = [[(a, b) for a, b, w in hs if by_form[w].trigger_class == "block"] for hs in trig_hits]
+    ctx_hits = [
+        [h for h in hs if h[2] in context_words
+         and not (bl and any(a <= h[0] and h[1] <= b and h[1] - h[0] < b - a for a, b in bl))]
+        for hs, bl in zip(hits, blocks)
+    ]
     actor_hits = [_leftmost_longest([h for h in hs if h[2] in actor_words]) for hs in hits]
     cue_hits = _scan_batch(articles["text"], _CUES, bounded=False)
     for n, (aid, text, pub) in enumerate(zip(ids, texts, pubs)):
@@ -1004,6 +1064,7 @@ def _extract_rows(
             continue
         starts = [s for s, _ in spans]
         locs, loc_starts, main_loc = _article_locations(locations.get(aid, []), text, spans)
+        votes = _country_votes(locs)
         title_cache: dict[int, bool] = {}
 
         def title_of(si: int) -> bool:
@@ -1045,6 +1106,7 @@ def _extract_rows(
         cand_cache: dict[int, list[tuple[int, int]]] = {}
         break_cache: dict[int, list[tuple[int, int]]] = {}
         named = _NamedElsewhere(text)
+        first_row = len(rows)
         for mt in mentions:
             si, t0, t1 = mt.si, mt.t0, mt.t1
             s0, s1 = spans[si]
@@ -1058,7 +1120,7 @@ def _extract_rows(
             breaks = break_cache.get(si)
             if breaks is None:
                 breaks = break_cache[si] = _place_breaks(text, s0, s1)
-            loc = _sentence_location(locs, loc_starts, s0, s1, t0, text, t1, breaks)[0] or main_loc
+            loc = _sentence_location(locs, loc_starts, s0, s1, t0, text, t1, breaks, votes)[0] or main_loc
             # date: nearest date expression in the sentence, else the document's
             date, precision = None, "unknown"
             bestd = None
@@ -1093,9 +1155,171 @@ def _extract_rows(
                     "date_precision": precision,
                     "negated": mt.negated,
                     "confidence": mt.conf,
+                    "fatalities": None,
+                    "fatalities_start": None,
+                    "fatalities_end": None,
                 }
             )
+        _escalate_protests(rows[first_row:])
+        _merge_mentions(text, spans, rows[first_row:], [mt.si for mt in mentions], cues["toll"][0], kills.get(aid, ()))
     return rows
+
+
+# ACLED codes a demonstration by the whole report: demonstrators' violence (vandalism, barricades,
+# burning tyres) makes it a violent demonstration whatever else happened, lethal force against
+# peaceful demonstrators excessive force, any other intervention a protest with intervention
+_PROTEST_RANK = {
+    "Peaceful protest": 0, "Protest with intervention": 1, "Excessive force against protesters": 2,
+    "Violent demonstration": 3,
+}
+
+
+def _escalate_protests(rows: list[dict]) -> None:
+    """Give every demonstration mention of an article the gravest protest sub-event type among
+    the demonstration mentions it can be the same event as (`_same_event`), in place; mob violence
+    that can be the same event as a demonstration is a violent demonstration."""
+    protest = [r for r in rows if r["acled_sub_event_type"] in _PROTEST_RANK and not r["negated"]]
+    # crowd violence during a demonstration is the demonstration turning violent
+    for r in rows:
+        if r["acled_sub_event_type"] == "Mob violence" and any(_same_event(r, o) for o in protest):
+            r["acled_sub_event_type"] = "Violent demonstration"
+            protest.append(r)
+    for r in protest:
+        worst = max(
+            (o for o in protest if _same_event(r, o)), key=lambda o: _PROTEST_RANK[o["acled_sub_event_type"]]
+        )
+        if _PROTEST_RANK[worst["acled_sub_event_type"]] > _PROTEST_RANK[r["acled_sub_event_type"]]:
+            r["acled_sub_event_type"] = worst["acled_sub_event_type"]
+            r["acled_event_type"] = worst["acled_event_type"]
+
+
+def _toll_eligible(row: dict) -> bool:
+    """Whether an event mention can carry a death toll: a violent act or a demonstration
+    (PLOVER ASSAULT / PROTEST, or an ACLED political-violence or demonstration type), not
+    negated. Arrests, curfews and states of emergency never carry one."""
+    return not row["negated"] and (
+        row["event_type"] in _TOLL_TYPES or row["acled_event_type"] in _VIOLENT_ACLED_TYPES
+    )
+
+
+_TOLL_TYPES = {"ASSAULT", "PROTEST"}
+_VIOLENT_ACLED_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians", "Protests", "Riots"}
+TOLL_LOOKAHEAD = 2  # a toll before any violent event joins the first one at most this many sentences on
+
+
+def _same_event(a: dict, b: dict) -> bool:
+    """Whether two event mentions of one article can be the same event: the same or no place,
+    the same or no date."""
+    return (
+        (a["location_id"] is None or b["location_id"] is None or a["location_id"] == b["location_id"]
+         or (a["latitude"], a["longitude"]) == (b["latitude"], b["longitude"]))
+        and (a["event_date"] is None or b["event_date"] is None or a["event_date"] == b["event_date"])
+    )
+
+
+class KillFigure(NamedTuple):
+    """A KILL figure of the article (figures transform): offsets and value."""
+
+    start: int
+    end: int
+    value: float
+
+
+def _toll_value(toll: Toll, kills: tuple[KillFigure, ...] | list[KillFigure]) -> int | None:
+    """The death count of a toll: the sum of the KILL figures inside its text when there are any
+    (the figure rows it came from; not for a vague amount, which takes the codebook default),
+    else the count read by events_tolls. None when it is no count of one event: every figure
+    inside is negative, not finite or above MAX_FATALITIES, or the count is."""
+    inside = [k.value for k in kills if toll.start <= k.start and k.end <= toll.end] if toll.kind != "vague" else []
+    if inside:
+        plausible = [v for v in inside if v is not None and math.isfinite(v) and 0 <= v <= MAX_FATALITIES]
+        if not plausible:
+            return None
+        value = round(sum(plausible))
+    else:
+        value = toll.value
+    return value if 0 <= value <= MAX_FATALITIES else None
+
+
+def _event_family(row: dict) -> str:
+    """Which mentions can describe one event together: every violent act or demonstration
+    (shelling, the deaths it caused, the protest it hit) is one family, each other PLOVER type
+    its own."""
+    return "violence" if (
+        row["event_type"] in _TOLL_TYPES or row["acled_event_type"] in _VIOLENT_ACLED_TYPES
+    ) else row["event_type"] or ""
+
+
+def _same_event_groups(rows: list[dict]) -> list[list[int]]:
+    """Same-event groups of one article's mentions (indices, text order): a mention joins the
+    first group of its family (`_event_family`) that it can be the same event as with every
+    member (`_same_event`: same or no place, same or no date); a negated mention stands alone."""
+    groups: list[list[int]] = []
+    fams: list[str] = []
+    for i, r in enumerate(rows):
+        fam = _event_family(r)
+        if not r["negated"]:
+            for g, gf in zip(groups, fams):
+                if gf == fam and not rows[g[0]]["negated"] and all(_same_event(r, rows[j]) for j in g):
+                    g.append(i)
+                    break
+            else:
+                groups.append([i])
+                fams.append(fam)
+        else:
+            groups.append([i])
+            fams.append(fam)
+    return groups
+
+
+def _merge_mentions(
+    text: str, spans: list[tuple[int, int]], rows: list[dict], sis: list[int], toll_cues: list[int],
+    kills: tuple[KillFigure, ...] | list[KillFigure] = (),
+) -> None:
+    """Same-event groups and death tolls for one article's event rows, in place.
+
+    Every row gets the trigger offsets of its group's most confident mention (`_rep_start`,
+    `_rep_end`: `same_event_id` is that mention's event_id). Tolls (transforms/events_tolls, read
+    only in sentences holding one of `toll_cues`, the starts of the article's TOLL_CUES hits):
+    a sentence's tolls belong to the eligible mentions of that sentence (`_toll_eligible`), else
+    to those of the nearest sentence before it (the story goes on: "Gunmen attacked a bus. Two
+    men died."), else of the first one after it when at most TOLL_LOOKAHEAD sentences on. Each
+    group's toll (`event_toll` over the sentences its members own) goes to its most confident
+    eligible mention only, with the offsets of the text it was read from, so counting distinct
+    `same_event_id` and summing `fatalities` never counts one event twice."""
+    groups = _same_event_groups(rows)
+    for g in groups:
+        rep = max((rows[i] for i in g), key=lambda r: r["confidence"])
+        for i in g:
+            rows[i]["_rep_start"], rows[i]["_rep_end"] = rep["trigger_start"], rep["trigger_end"]
+    eligible = [(si, r) for si, r in zip(sis, rows) if _toll_eligible(r)]
+    if not eligible:
+        return
+    toll_of = article_tolls(text, spans, toll_cues)
+    if not toll_of:
+        return
+    event_sis = sorted({si for si, _ in eligible})
+    owned: dict[int, list[int]] = defaultdict(list)  # event sentence -> toll sentences
+    for si in toll_of:
+        j = bisect.bisect_right(event_sis, si) - 1
+        if j >= 0:
+            owned[event_sis[j]].append(si)
+        elif event_sis[0] - si <= TOLL_LOOKAHEAD:
+            owned[event_sis[0]].append(si)
+    for g in groups:
+        members = [(sis[i], rows[i]) for i in g if _toll_eligible(rows[i])]
+        if not members:
+            continue
+        sents = sorted({t for si, _ in members for t in owned.get(si, ())})
+        toll = event_toll([toll_of[t] for t in sents])
+        if toll is None:
+            continue
+        value = _toll_value(toll, kills)
+        if value is None:
+            continue
+        best = max(members, key=lambda x: x[1]["confidence"])[1]
+        best["fatalities"] = value
+        best["fatalities_start"], best["fatalities_end"] = toll.start, toll.end
 
 
 _COMPATIBLE_TYPES = [f"{cat}|{t}" for cat, types in _FIGURE_EVENT_TYPES.items() for t in types or ()]
@@ -1103,8 +1327,10 @@ _COMPATIBLE_SUBS = [f"{cat}|{sub}" for cat, subs in _FIGURE_ACLED_SUBS.items() f
 
 
 def _link(figures: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
-    """figure_id -> event_id: same sentence, compatible category, nearest trigger (a
-    negated event only when nothing else fits; ties: the earlier event row)."""
+    """figure_id -> event_id: a KILL figure inside an event's toll text (fatalities_start /
+    fatalities_end) goes to that event; any other figure to the nearest trigger of the same
+    sentence with a compatible category (a negated event only when nothing else fits; ties:
+    the earlier event row)."""
     schema = {"figure_id": pl.String, "event_id": pl.String}
     if figures.height == 0 or events.height == 0:
         return pl.DataFrame(schema=schema)
@@ -1124,6 +1350,7 @@ def _link(figures: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
     # each figure's sentence among the sentences that hold events (sentences never overlap), so
     # the join below pairs a figure only with its own sentence's events: linear in article size
     event_sentences = e.select("article_id", "sentence_start", "sentence_end").unique().sort("sentence_start")
+    all_figures = f
     f = (
         f.sort("start_char")
         .join_asof(
@@ -1132,7 +1359,20 @@ def _link(figures: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("start_char") < pl.col("sentence_end"))
         .drop("sentence_end")
     )
-    return (
+    # a KILL figure inside the text an event's toll was read from belongs to that event, wherever
+    # the sentence ("Gunmen attacked a bus. Two men died.")
+    toll_spans = events.filter(pl.col("fatalities_start").is_not_null()).select(
+        "article_id", "event_id", "fatalities_start", "fatalities_end"
+    )
+    from_toll = (
+        all_figures.filter(pl.col("cat") == "KILL")
+        .join(toll_spans, on="article_id", how="inner")
+        .filter(pl.col("start_char") >= pl.col("fatalities_start"), pl.col("end_char") <= pl.col("fatalities_end"))
+        .unique("figure_id", keep="first", maintain_order=True)
+        .select("figure_id", "event_id")
+        .cast(schema)
+    )
+    nearest = (
         f.join(e, on=["article_id", "sentence_start"], how="inner")
         .filter(
             (
@@ -1146,6 +1386,7 @@ def _link(figures: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
         .select("figure_id", "event_id")
         .cast(schema)
     )
+    return pl.concat([from_toll, nearest.join(from_toll, on="figure_id", how="anti")])
 
 
 def link_figures_to_events(
@@ -1185,34 +1426,23 @@ def extract_events(
     locs: dict[str, list[dict]] = defaultdict(list)
     for r in loc_frame.to_dicts():
         locs[r["article_id"]].append(r)
-    rows = _extract_rows(art, spans, locs, lex)
+    fig = conform(figures, FIGURES).collect().filter(
+        pl.col("category") == "KILL", pl.col("start_char").is_not_null(), pl.col("value").is_not_null()
+    )
+    kills: dict[str, list[KillFigure]] = defaultdict(list)
+    for a, s0, e0, v in zip(fig["article_id"].to_list(), fig["start_char"].to_list(), fig["end_char"].to_list(),
+                            fig["value"].to_list()):
+        kills[a].append(KillFigure(s0, e0, v))
+    rows = _extract_rows(art, spans, locs, lex, kills)
     if not rows:
         return conform(pl.DataFrame(schema=EVENTS), EVENTS)
-    events = pl.DataFrame(rows, schema={k: v for k, v in EVENTS.items() if k != "event_id"}).with_columns(
-        event_id=id_expr("evt_", "article_id", "trigger_start", "trigger_end")
-    )
-    fig = conform(figures, FIGURES).collect()
-    links = _link(fig, events)
-    # fatalities: the largest KILL figure linked to the event (none for a negated event); a value
-    # no single event has (negative, not finite, above MAX_FATALITIES: "killing 3 billion people")
-    # is no fatality count, and the cast is non-strict so no value can ever raise here
-    kills = (
-        links.join(fig.select("figure_id", "category", "value"), on="figure_id")
-        .join(events.select("event_id", "negated"), on="event_id")
-        .filter(
-            pl.col("category") == "KILL",
-            pl.col("value").is_not_null(),
-            pl.col("value").is_finite(),
-            pl.col("value").is_between(0, MAX_FATALITIES),
-            ~pl.col("negated").fill_null(False),
-        )
-        .group_by("event_id")
-        .agg(pl.col("value").max().round(0).cast(pl.Int32, strict=False).alias("fatalities"))
-    )
+    row_schema = {k: v for k, v in EVENTS.items() if k not in ("event_id", "same_event_id")}
+    events = pl.DataFrame(rows, schema={**row_schema, "_rep_start": pl.Int32, "_rep_end": pl.Int32}).with_columns(
+        event_id=id_expr("evt_", "article_id", "trigger_start", "trigger_end"),
+        same_event_id=id_expr("evt_", "article_id", "_rep_start", "_rep_end"),
+    ).drop("_rep_start", "_rep_end")
     events = (
-        events.drop("fatalities")
-        .join(kills, on="event_id", how="left", maintain_order="left")
-        .with_columns(
+        events.with_columns(
             confidence=(
                 pl.col("confidence") + W_FATALITIES * pl.col("fatalities").is_not_null().cast(pl.Float64)
             ).clip(0.01, 0.99).round(4)

@@ -3,12 +3,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
-from newsfacts.reference.events import inflect, load_actor_dictionary, load_event_lexicon
-from newsfacts.schema import EVENTS, FIGURES, LOCATIONS
+from newsfacts.reference.events import (
+    inflect,
+    load_actor_dictionary,
+    load_event_lexicon,
+)
 from newsfacts.transforms.events import extract_events, link_figures_to_events
 from newsfacts.transforms.ids import stable_id
 from newsfacts.transforms.sentences import split_sentences
+
+from newsfacts.schema import EVENTS, FIGURES, LOCATIONS
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 # a Friday

@@ -1,0 +1,95 @@
+"""ACLED sub-event coding rules (lexicon rows and article-level protest coding) and event places."""
+import polars as pl
+import pytest
+from newsfacts.reference.events import load_actor_dictionary, load_event_lexicon
+
+from tests.transforms.test_events import SEEDS, _run
+from tests.transforms.test_events import _loc as events_loc
+
+LEXICON = load_event_lexicon(SEEDS)
+ACTORS = load_actor_dictionary(SEEDS)
+
+
+def _top(text):
+    """The ACLED sub-event type of the article's most confident coded event."""
+    coded = _run(LEXICON, ACTORS, text).filter(pl.col("acled_sub_event_type").is_not_null()).sort(
+        ["confidence", "trigger_start"], descending=[True, False]
+    )
+    return coded.row(0, named=True)["acled_sub_event_type"] if coded.height else None
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # a grenade launcher is no grenade; mortars fired at positions are shelling
+        ("Separatist units fired grenade launchers at army positions outside the town.",
+         "Shelling/artillery/missile attack"),
+        ("A man threw a hand grenade into the crowded bar.", "Grenade"),
+        # small-arms fire between armed sides is a clash even with heavier weapons in the mix
+        ("Rebels fired mortars and small arms at an army outpost overnight.", "Armed clash"),
+        ("Rebels fired mortars and heavy machine guns at an army outpost overnight.",
+         "Shelling/artillery/missile attack"),
+        # a passive with no agent: the target stands before the verb
+        ("A soldier was killed near the border post on Sunday.", "Armed clash"),
+        ("Three farmers were killed when militants raided their village.", "Attack"),
+        # an unorganised crowd attacking police riots; a driver is a civilian target
+        ("Angry residents attacked two police officers at the market after the arrest.", "Mob violence"),
+        ("Bandits attacked a minibus on the highway and robbed the driver.", "Attack"),
+        ("Villagers of two hamlets clashed and pelted each other with stones over a boundary.", "Mob violence"),
+        ("Workers were injured in a clash with police during their demonstration for unpaid wages.",
+         "Violent demonstration"),
+        ("Two soldiers were killed during clashes with insurgents in the hills.", "Armed clash"),
+        ("Unknown gunmen shot dead a policewoman at a checkpoint.", "Armed clash"),
+        ("Observers recorded nine explosions near the front line on Sunday.", "Shelling/artillery/missile attack"),
+        ("A rocket exploded prematurely at the launch site, wounding its crew.", "Disrupted weapons use"),
+        # "located at" places a unit: it found nothing
+        ("Troops located at the hill fired artillery at the enemy trenches.", "Shelling/artillery/missile attack"),
+    ],
+)
+def test_sub_event_rules(text, sub):
+    assert _top(text) == sub
+
+
+def test_demonstrators_violence_anywhere_makes_a_violent_demonstration():
+    text = (
+        "Market traders demonstrated in the town centre on Monday against the new tax. "
+        "Some of them barricaded the main road with burning tyres."
+    )
+    assert _top(text) == "Violent demonstration"
+
+
+def test_demonstrators_destroying_property_is_a_violent_demonstration():
+    text = "Moto-taxi drivers demonstrated in the town on Monday. The demonstrators destroyed two police posts."
+    assert _top(text) == "Violent demonstration"
+
+
+def test_peaceful_demonstration_stays_peaceful():
+    text = "Nurses demonstrated outside the ministry on Monday to demand unpaid wages. The march ended at noon."
+    assert _top(text) == "Peaceful protest"
+
+
+def _loc(text, mention, cc, lat, lon, feature="city"):
+    return events_loc("a0", 0, text, mention, cc=cc, lat=lat, lon=lon, feature=feature)
+
+
+def _placed(text, locs):
+    ev = _run(LEXICON, ACTORS, text, locations=locs)
+    return ev.sort(["confidence", "trigger_start"], descending=[True, False]).row(0, named=True)["location_id"]
+
+
+def test_a_place_of_a_country_the_article_does_not_name_comes_last():
+    text = "In Ostrava, Moravia, gunmen attacked a bar in Lipova street."
+    locs = [
+        _loc(text, "Ostrava", "CZ", 49.8, 18.3), _loc(text, "Moravia", "CZ", 49.5, 17.0, "admin1"),
+        _loc(text, "Lipova", "RO", 46.1, 21.7),  # a same-named town in another country
+    ]
+    assert _placed(text, locs) == locs[0]["location_id"]
+
+
+def test_parenthesised_places_are_in_the_clause():
+    text = "Jets bombed a market in Zarqa Province (Ruseifa district) overnight; officials met in Amman."
+    locs = [
+        _loc(text, "Zarqa Province", "JO", 32.1, 36.1, "admin1"), _loc(text, "Ruseifa", "JO", 32.0, 36.0),
+        _loc(text, "Amman", "JO", 31.9, 35.9),
+    ]
+    assert _placed(text, locs) == locs[1]["location_id"]  # the most specific of the clause
