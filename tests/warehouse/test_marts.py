@@ -89,17 +89,27 @@ def _utc_day(ts) -> date | None:
 
 
 def _events_with_dates(con) -> list[dict]:
-    """Non-negated events with the date the marts should give them, computed here in Python."""
+    """Non-negated events, one per same-event group (its first mention), with the date the marts should give
+    them, computed here in Python."""
     events = _rows(con, """
         SELECT e.event_id, e.article_id, e.event_date AS own_date, e.fatalities, e.country_code, e.event_type,
                e.acled_event_type, a.published_at
         FROM events e LEFT JOIN articles a USING (article_id)
-        WHERE NOT coalesce(e.negated, false)
+        WHERE NOT coalesce(e.negated, false) AND coalesce(e.same_event_id, e.event_id) = e.event_id
     """)
     for e in events:
         e["day"] = e["own_date"] or _utc_day(e["published_at"])
         e["source"] = "event" if e["own_date"] else "published_at" if e["published_at"] else None
     return events
+
+
+def test_same_event_mentions_are_one_event(con):
+    [(mentions, events, grouped)] = con.execute("""
+        SELECT (SELECT sum(mentions) FROM mart_events),
+               (SELECT count(*) FROM events WHERE NOT coalesce(negated, false)),
+               (SELECT count(*) FROM mart_events WHERE mentions > 1)
+    """).fetchall()
+    assert mentions == events and grouped > 0  # every mention counted in exactly one event; the sample has merges
 
 
 def test_every_mart_exists_and_reads(con):
@@ -194,6 +204,7 @@ def test_published_at_fallback_uses_the_utc_day_in_any_session_time_zone(db: Pat
 def test_event_map_has_one_point_per_located_event(con):
     located = con.execute("""
         SELECT count(*) FROM events WHERE latitude IS NOT NULL AND longitude IS NOT NULL AND NOT coalesce(negated, false)
+            AND coalesce(same_event_id, event_id) = event_id
     """).fetchone()[0]
     points = _rows(con, "SELECT * FROM mart_event_map")
     assert len(points) == located > 0
@@ -227,6 +238,7 @@ def test_places_are_ranked_by_mentions(con):
     assert sum(mentions) == con.execute("SELECT count(*) FROM locations WHERE place_name IS NOT NULL").fetchone()[0]
     assert sum(p["events"] for p in places) == con.execute(
         "SELECT count(*) FROM events WHERE location_id IS NOT NULL AND NOT coalesce(negated, false)"
+        " AND coalesce(same_event_id, event_id) = event_id"
     ).fetchone()[0]
     names = {p["place_name"] for p in places[:20]}
     assert "Ukraine" in names

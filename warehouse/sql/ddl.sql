@@ -69,7 +69,11 @@ CREATE TABLE events (
     date_precision       VARCHAR,
     fatalities           INTEGER,
     negated              BOOLEAN,
-    confidence           DOUBLE
+    confidence           DOUBLE,
+    same_event_id        VARCHAR,   -- event_id of the article's most confident mention of the same event:
+                                    -- mentions sharing it are one event (count distinct same_event_id)
+    fatalities_start     INTEGER,   -- offsets of the text the death toll was read from
+    fatalities_end       INTEGER
 );
 
 CREATE TABLE rejects (
@@ -131,10 +135,3 @@ CREATE TABLE dq_results (
     error              VARCHAR,
     checked_at         TIMESTAMPTZ
 );
-
--- events extensions (issue 7): `same_event_id` is the event_id of the most confident mention of the
--- same event in the article (mentions that share it are one event: count distinct same_event_id);
--- fatalities_start / fatalities_end are the offsets of the text the event's death toll was read from.
-ALTER TABLE events ADD COLUMN same_event_id VARCHAR;
-ALTER TABLE events ADD COLUMN fatalities_start INTEGER;
-ALTER TABLE events ADD COLUMN fatalities_end INTEGER;

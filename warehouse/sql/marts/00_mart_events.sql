@@ -1,8 +1,16 @@
 -- One row per event (negated ones, "did not attack", are left out) with its place, admin1 and article, and a
--- date wherever one is known: the event's own date, else the UTC day its article was published. The other
--- event marts build on this view (files run in name order, so it comes first).
+-- date wherever one is known: the event's own date, else the UTC day its article was published. Sentences of
+-- one article about the same event are one event: the row is its most confident mention (the one that
+-- carries the death toll), `mentions` counts them. The other event marts build on this view (files run in
+-- name order, so it comes first).
 CREATE VIEW mart_events AS
-WITH admin1_names AS (  -- admin1 names the warehouse knows from admin1 mentions (GeoNames code -> name)
+WITH mention_counts AS (
+    SELECT coalesce(same_event_id, event_id) AS event_id, count(*) AS mentions
+    FROM events
+    WHERE NOT coalesce(negated, false)
+    GROUP BY ALL
+),
+admin1_names AS (  -- admin1 names the warehouse knows from admin1 mentions (GeoNames code -> name)
     SELECT country_code, admin1_code, min(place_name) AS admin1_name
     FROM locations
     WHERE feature_type = 'admin1' AND admin1_code IS NOT NULL AND place_name IS NOT NULL
@@ -31,6 +39,7 @@ SELECT
     e.recipient_text,
     e.recipient_country,
     e.fatalities,
+    m.mentions,
     e.confidence,
     e.location_id,
     l.place_id,
@@ -46,6 +55,7 @@ SELECT
     a.source,
     a.published_at
 FROM events AS e
+JOIN mention_counts AS m ON m.event_id = e.event_id
 LEFT JOIN articles AS a ON a.article_id = e.article_id
 LEFT JOIN locations AS l ON l.location_id = e.location_id
 LEFT JOIN admin1_names AS n ON n.country_code = l.country_code AND n.admin1_code = l.admin1_code
