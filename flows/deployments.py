@@ -5,18 +5,20 @@
   Optional cron schedule, off by default; `newsfacts serve --cron "*/5 * * * *" --source FEED_URL` polls a
   feed (each run fetches only the entries that are new since the last committed run).
 - `newsfacts-rebuild/rebuild-warehouse`: rebuild the DuckDB file and marts from the Parquet parts.
+- `newsfacts-compact/compact-warehouse`: merge small Parquet parts (publishes also do it when parts pile up).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from newsfacts.flows.maintenance import rebuild_warehouse
+from newsfacts.flows.maintenance import compact_warehouse, rebuild_warehouse
 from newsfacts.flows.pipeline import newsfacts_run
 
 from newsfacts.settings import Settings
 
 INGEST = "ingest"
 REBUILD = "rebuild-warehouse"
+COMPACT = "compact-warehouse"
 TAGS = ["newsfacts"]
 
 
@@ -54,4 +56,10 @@ def build_deployments(settings: Settings, cron: str | None = None, sources: list
         description="Rebuild the warehouse's DuckDB file and marts from its Parquet parts.",
         tags=TAGS,
     )
-    return [ingest, rebuild]
+    compact = compact_warehouse.to_deployment(
+        name=COMPACT,
+        parameters={"warehouse_dir": str(settings.warehouse_path)},
+        description="Merge the warehouse's small Parquet parts, per table and ingest date, in one commit.",
+        tags=TAGS,
+    )
+    return [ingest, rebuild, compact]

@@ -218,7 +218,7 @@ def serve(
     source: Annotated[Optional[list[str]], typer.Option("--source", help="the ingest deployment's default SOURCE (repeatable), e.g. a feed URL to poll on the --cron schedule (default: the bundled sample articles)")] = None,
     poll_seconds: Annotated[float, typer.Option(help="seconds between checks for runs to start")] = 2.0,
 ) -> None:
-    """Serve the ingest and rebuild-warehouse deployments to the Prefect server at PREFECT_API_URL.
+    """Serve the ingest, rebuild-warehouse and compact-warehouse deployments to the Prefect server at PREFECT_API_URL.
 
     Runs triggered from the UI execute in this process's machine with its settings; relative paths
     resolve against --base-dir, as `newsfacts run` resolves them against its working directory.

@@ -50,7 +50,7 @@ def test_first_run_fills_every_table_and_prints_summary(seeded_warehouse):
     for word in ("new articles", "duplicates", "rejects", "data quality", "passed", "seconds", "SELECT"):
         assert word in output
     for table in CONTRACT_TABLES:
-        assert list((folder / "parquet" / table).glob("part-*.parquet")), table
+        assert list((folder / "parquet" / table).glob("ingest_date=*/part-*.parquet")), table
 
 
 def test_offsets_index_the_article_text(seeded_warehouse):

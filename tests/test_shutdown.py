@@ -85,7 +85,7 @@ def test_sigterm_stops_the_run_and_records_it(tmp_path: Path, corpus: Path):
     assert proc.returncode == 130, out[-3000:]
     assert "interrupted" in out
     assert _gone_within(api, 20)
-    parts = {p.parent.name for p in (tmp_path / "wh").glob("parquet/*/part-*.parquet")}
+    parts = {p.parent.parent.name for p in (tmp_path / "wh").glob("parquet/*/ingest_date=*/part-*.parquet")}
     assert parts == {"runs"}, parts  # no facts: only the record of the interrupted run
     con = duckdb.connect(str(tmp_path / "wh" / "newsfacts.duckdb"), read_only=True)
     try:

@@ -8,6 +8,11 @@ fsynced: that rename is the commit point. Nothing else reads a part file that no
 the part files it may create. If the publish dies before committing, recovery deletes exactly those files
 (unless a manifest names them); part files that neither a manifest nor an intent name were put there by
 someone else and are never deleted.
+
+A compaction commits a manifest of kind `compact`: `parts` are the merged files it wrote and `retires` the
+files they replace. The committed set is the fold of the manifests in order: add each manifest's parts,
+drop the parts it retires (`committed_parts`). Compaction manifests are written in format 2, so a version
+that does not know `retires` refuses them ("unknown manifest format") instead of showing rows twice.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from pathlib import Path
 
 COMMITS_DIR = "_commits"
 FORMAT = 1
+FORMAT_RETIRES = 2  # manifests that retire parts (compaction); readers of format 1 only must refuse them
 _MANIFEST = re.compile(r"^(\d{10})-(.+)\.json$")
 INTENT_PREFIX = ".pending-"
 
@@ -61,11 +67,12 @@ class PartFile:
 @dataclass(frozen=True)
 class Manifest:
     seq: int
-    label: str  # the run id for a publish; `legacy` or `adopted` for parts adopted into the log
-    kind: str  # publish | legacy | adopted
+    label: str  # the run id for a publish; `legacy` or `adopted` for parts adopted; `compact-<seq>`
+    kind: str  # publish | legacy | adopted | compact
     committed_at: str
     parts: tuple[PartFile, ...]
     run_id: str | None = None
+    retires: tuple[PartFile, ...] = ()  # compaction: the committed parts `parts` replace
 
     @property
     def name(self) -> str:
@@ -77,7 +84,7 @@ class Manifest:
 
     def to_json(self) -> bytes:
         body = {
-            "format": FORMAT,
+            "format": FORMAT_RETIRES if self.retires else FORMAT,
             "seq": self.seq,
             "label": self.label,
             "kind": self.kind,
@@ -85,18 +92,35 @@ class Manifest:
             "committed_at": self.committed_at,
             "parts": [{"table": p.table, "path": p.path, "rows": p.rows} for p in self.parts],
         }
+        if self.retires:
+            body["retires"] = [{"table": p.table, "path": p.path, "rows": p.rows} for p in self.retires]
         return (json.dumps(body, indent=1) + "\n").encode("utf-8")
 
     @classmethod
     def from_json(cls, data: bytes, source: Path) -> "Manifest":
         try:
             body = json.loads(data)
-            if body.get("format") != FORMAT:
+            if body.get("format") not in (FORMAT, FORMAT_RETIRES):
                 raise ValueError(f"unknown manifest format {body.get('format')!r}")
             parts = tuple(PartFile(p["table"], p["path"], int(p["rows"])) for p in body["parts"])
-            return cls(int(body["seq"]), body["label"], body["kind"], body["committed_at"], parts, body.get("run_id"))
+            retires = tuple(PartFile(p["table"], p["path"], int(p["rows"])) for p in body.get("retires", ()))
+            return cls(
+                int(body["seq"]), body["label"], body["kind"], body["committed_at"], parts, body.get("run_id"), retires
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{source}: unreadable commit manifest ({exc})") from exc
+
+
+def committed_parts(manifests: Iterable[Manifest]) -> list[PartFile]:
+    """The parts readers see after `manifests` (oldest first): each manifest's parts added in commit order,
+    the parts a compaction retires dropped (its merged parts take its place in the order)."""
+    live: dict[str, PartFile] = {}
+    for manifest in manifests:
+        for part in manifest.retires:
+            live.pop(part.path, None)
+        for part in manifest.parts:
+            live[part.path] = part
+    return list(live.values())
 
 
 def manifest_name(seq: int, label: str) -> str:

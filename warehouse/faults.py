@@ -7,13 +7,24 @@ Never set these outside tests. Unset (the normal case) a step costs one environm
 
 Steps, in the order a publish reaches them (see docs/warehouse.md):
 
-    staged:<table>            after that table's part was written, fsynced and renamed to its final name
+    staged:<table>            after that table's part was written and fsynced in `DIR/_staging/`
     before_commit             every part staged and the new DuckDB file built beside the old one
     after_commit              the manifest renamed into `_commits/` (the commit point) and fsynced
+    after_move                the staged parts renamed into `parquet/<table>/ingest_date=.../`
     before_db_rename          just before the new DuckDB file is renamed over the old one
     after_db_rename           just after
     rebuild:before_db_rename  the same two for a rebuild of the DuckDB file (`rebuild()`, or `recover()`
     rebuild:after_db_rename   bringing a stale file up to date)
+
+and a compaction (`LocalWarehouse.compact()`, also run after a publish):
+
+    compact:staged            every merged part written and fsynced in `DIR/_staging/`
+    compact:before_commit     the new DuckDB file built beside the old one
+    compact:after_commit      the `compact` manifest renamed into `_commits/` (the commit point)
+    compact:after_move        the merged parts renamed into their partitions (old parts still there)
+    compact:before_db_rename  just before the new DuckDB file is renamed over the old one
+    compact:after_db_rename   just after (the retired parts are not deleted yet)
+    compact:deleting          after the first retired part was deleted
 """
 from __future__ import annotations
 
@@ -23,8 +34,12 @@ import signal
 FAULT_ENV = "NEWSFACTS_FAULT_AT"
 MODE_ENV = "NEWSFACTS_FAULT_MODE"
 
-PUBLISH_STEPS = ("before_commit", "after_commit", "before_db_rename", "after_db_rename")
+PUBLISH_STEPS = ("before_commit", "after_commit", "after_move", "before_db_rename", "after_db_rename")
 REBUILD_STEPS = ("rebuild:before_db_rename", "rebuild:after_db_rename")
+COMPACT_STEPS = (
+    "compact:staged", "compact:before_commit", "compact:after_commit", "compact:after_move",
+    "compact:before_db_rename", "compact:after_db_rename", "compact:deleting",
+)
 
 
 class InjectedFault(RuntimeError):

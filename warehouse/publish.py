@@ -1,25 +1,29 @@
 """Publishing a run into the warehouse folder, with one commit point.
 
-Layout (docs/warehouse.md): `DIR/parquet/<table>/part-<run_id>.parquet` (the rows; the source of truth),
-`DIR/_commits/<seq>-<run_id>.json` (one manifest per commit naming its part files) and
-`DIR/newsfacts.duckdb` (built from the committed parts; its `warehouse_commits` table says up to which
-commit). A part file is visible only once a committed manifest names it, and every reader here (`parts`,
-`known_keys`, `row_counts`, `unpublished`, the DuckDB build) goes by the manifests alone.
+Layout (docs/warehouse.md, `layout.py`): `DIR/parquet/<table>/ingest_date=YYYY-MM-DD/part-<run_id>.parquet`
+(the rows; the source of truth; one hive-partitioned dataset per table folder), `DIR/_commits/<seq>-<label>.json`
+(one manifest per commit naming its part files, and for a compaction the parts it retires) and
+`DIR/newsfacts.duckdb` (built from the committed parts, with `parquet_<table>` views reading exactly those
+files; its `warehouse_commits` table says up to which commit). A part file is visible only once a committed
+manifest names it, and every reader here (`parts`, `known_keys`, `row_counts`, `unpublished`, the DuckDB
+build) goes by the manifests alone.
 
 A publish, under `DIR/.publish.lock` (an exclusive `flock`, so runs into one warehouse never interleave):
 
 1. `recover()`: adopt a warehouse written before manifests existed, delete what a dead publish left behind
    (its staged parts, tmp files, tmp DuckDB files), rebuild a stale DuckDB file;
-2. stage: each table's part is written to a tmp name, fsynced and renamed to its final name (invisible:
-   no manifest names it yet);
+2. stage: each table's part is written under `DIR/_staging/` and fsynced (outside every table folder, so
+   neither manifest readers nor folder readers see it);
 3. build the new DuckDB file beside the old one from the committed parts plus the staged ones (this also
    checks the keys and constraints of the DDL, so rows that cannot be loaded are never committed);
 4. COMMIT: write the manifest durably (tmp, fsync, rename, fsync of `_commits/`);
-5. rename the new DuckDB file over the old one (DuckDB 2 refuses other opens while a process writes a
-   file, so the database is never written in place; readers holding the old file keep their view).
+5. move the staged parts into their partition folders (recovery finishes this if the process dies);
+6. rename the new DuckDB file over the old one (DuckDB 2 refuses other opens while a process writes a
+   file, so the database is never written in place; readers holding the old file keep their view);
+7. compact the tables that have too many small parts (`compact()`, its own commit; see `compaction.py`).
 
 Killed before 4: nothing changed that a reader sees; the next publish deletes the leftovers. Killed after 4
-and before 5: the run is committed, the DuckDB file shows the previous commit (stale but consistent) and the
+and before 6: the run is committed, the DuckDB file shows the previous commit (stale but consistent) and the
 next publish or `rebuild()` brings it up to date. `NEWSFACTS_FAULT_AT` (test-only, `faults.py`) kills the
 process at each of these steps.
 """
@@ -30,21 +34,20 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 import polars as pl
-
-from newsfacts.schema import PRIMARY_KEYS, TABLES, conform
 from newsfacts.warehouse.commits import (
     COMMITS_DIR,
     Manifest,
     PartFile,
+    committed_parts,
     fsync_dir,
     fsync_file,
     intent_path,
@@ -53,7 +56,25 @@ from newsfacts.warehouse.commits import (
     write_durably,
     write_intent,
 )
+from newsfacts.warehouse.compaction import (
+    CompactionPolicy,
+    MergeGroup,
+    plan_compaction,
+    tables_due,
+)
 from newsfacts.warehouse.faults import fault_point
+from newsfacts.warehouse.layout import (
+    PARQUET_DIR,
+    STAGING_DIR,
+    TRIPWIRE,
+    TRIPWIRE_TEXT,
+    parquet_view_sql,
+    part_path,
+    partition_of,
+    staged_path,
+)
+
+from newsfacts.schema import PRIMARY_KEYS, TABLES, conform
 
 DB_NAME = "newsfacts.duckdb"
 STORAGE_COMPATIBILITY = "v1.5.0"  # readable by DuckDB >= 1.5 clients (tests/warehouse/test_bi_clients.py)
@@ -82,9 +103,31 @@ class Recovery:
     """What `recover()` did."""
 
     adopted: list[str] = field(default_factory=list)  # legacy part files adopted into the first manifest
+    moved: list[str] = field(default_factory=list)  # committed parts moved from `_staging/` into place
+    retired: list[str] = field(default_factory=list)  # parts a committed compaction replaced, deleted now
     removed: list[str] = field(default_factory=list)  # uncommitted leftovers deleted
     foreign: list[str] = field(default_factory=list)  # part files nobody committed or staged: left alone
     rebuilt: bool = False  # the DuckDB file was rebuilt
+
+
+@dataclass(frozen=True)
+class CommitSteps:
+    """How one commit names itself: its intent file, its messages and its fault steps."""
+
+    intent: str  # `.pending-<intent>.json`; the run id for a publish
+    failed: str  # "publish of run X" | "compaction": the subject of "... failed: <state>"
+    committed_as: str  # "run X" | the manifest name: "committed <this>; ..."
+    prefix: str  # fault step prefix: "" for a publish, "compact:" for a compaction
+
+
+@dataclass
+class Compaction:
+    """What `compact()` did: the commit it made (None: nothing was due) and the parts it wrote and retired."""
+
+    manifest: str | None = None
+    written: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    rows: int = 0
 
 
 def _sql(name: str) -> str:
@@ -104,7 +147,8 @@ CREATE TABLE warehouse_commits (   -- the commits (DIR/_commits/*.json) this fil
     run_id       VARCHAR,
     committed_at TIMESTAMPTZ,
     parts        INTEGER,
-    rows         BIGINT
+    rows         BIGINT,
+    parquet_root VARCHAR           -- the absolute folder the parquet_<table> views read (moved: rebuild)
 );
 """
 
@@ -128,6 +172,7 @@ class LocalWarehouse:
 
     root: Path
     lock_timeout_s: float = 600.0
+    compaction: CompactionPolicy | None = None  # None: from the settings (compact_*) when first needed
     _lock_depth: int = field(default=0, init=False, repr=False, compare=False)
     _lock_fd: int | None = field(default=None, init=False, repr=False, compare=False)
     _manifests: dict[str, Manifest] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -173,7 +218,21 @@ class LocalWarehouse:
 
     @property
     def parquet_dir(self) -> Path:
-        return self.root / "parquet"
+        return self.root / PARQUET_DIR
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.root / STAGING_DIR
+
+    @property
+    def parquet_root(self) -> str:
+        """The warehouse folder as the `parquet_<table>` views name it (absolute, POSIX)."""
+        return self.root.resolve().as_posix()
+
+    def policy(self) -> CompactionPolicy:
+        if self.compaction is None:
+            self.compaction = CompactionPolicy.from_settings()
+        return self.compaction
 
     @property
     def commits_dir(self) -> Path:
@@ -192,11 +251,21 @@ class LocalWarehouse:
         return commits[-1] if commits else None
 
     def _committed_parts(self) -> list[PartFile]:
-        return [part for manifest in self.commits() for part in manifest.parts]
+        return committed_parts(self.commits())
+
+    def _resolve(self, path: str) -> Path:
+        """Where committed part `path` can be read: its place, or `_staging/` while a commit is still moving
+        it there (or died doing so: recovery finishes the move)."""
+        final = self.root / path
+        if not final.exists():
+            staged = self.root / staged_path(path)
+            if staged.exists():
+                return staged
+        return final
 
     def parts(self, table: str) -> list[Path]:
-        """The committed part files of `table`, in commit order."""
-        return [self.root / p.path for p in self._committed_parts() if p.table == table]
+        """The committed part files of `table`, in commit order (a compaction's parts at its place)."""
+        return [self._resolve(p.path) for p in self._committed_parts() if p.table == table]
 
     def unpublished(self, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         """`tables` without the rows whose primary keys are already published (call under `locked()`)."""
@@ -229,6 +298,11 @@ class LocalWarehouse:
     def database_commit(self) -> str | None:
         """The manifest of the last commit the DuckDB file was built from (None: built before any commit,
         or by a version without the commit log). Raises when the file is missing or unreadable."""
+        return self._database_state()[0]
+
+    def _database_state(self) -> tuple[str | None, str | None]:
+        """(last manifest, parquet root) of the DuckDB file; the root is None for a file of a version
+        without `parquet_<table>` views."""
         if not self.db_path.is_file():
             raise FileNotFoundError(self.db_path)
         con = duckdb.connect(str(self.db_path), read_only=True)
@@ -236,27 +310,38 @@ class LocalWarehouse:
             try:
                 row = con.execute("SELECT manifest FROM warehouse_commits ORDER BY seq DESC LIMIT 1").fetchone()
             except duckdb.CatalogException:
-                return None
-            return row[0] if row else None
+                return None, None
+            try:
+                root = con.execute("SELECT parquet_root FROM warehouse_commits ORDER BY seq DESC LIMIT 1").fetchone()
+            except duckdb.BinderException:
+                root = None
+            return (row[0] if row else None), (root[0] if root else None)
         finally:
             con.close()
 
     def is_stale(self) -> bool:
         """True when the DuckDB file does not show exactly the committed data: it was built before the last
-        commit, or it is missing or unreadable while there are commits."""
+        commit, or it is missing or unreadable while there are commits, or its `parquet_<table>` views read
+        another folder (the warehouse was moved or copied) or are missing (built by an older version)."""
         last = self.last_commit()
         try:
-            built = self.database_commit()
+            built, root = self._database_state()
         except FileNotFoundError:
             return last is not None
         except (duckdb.Error, OSError):
             return True
-        return built != (last.name if last else None)
+        if last is None:
+            return built is not None
+        return built != last.name or root != self.parquet_root
 
     # --- writing -------------------------------------------------------------------------------------
 
-    def publish(self, run_id: str, tables: dict[str, pl.DataFrame]) -> None:
-        """Commit `tables` (new rows only) as this run's parts and swap in a rebuilt DuckDB file."""
+    def publish(self, run_id: str, tables: dict[str, pl.DataFrame], *, ingest_date: date | None = None) -> None:
+        """Commit `tables` (new rows only) as this run's parts and swap in a rebuilt DuckDB file; then
+        compact tables with too many small parts (when the policy says so).
+
+        `ingest_date` names the partition (`ingest_date=YYYY-MM-DD`); by default the UTC date the run
+        started (`runs.started_at` of this run), else the earliest `articles.ingested_at`, else today (UTC)."""
         with self.locked():
             try:
                 self._recover(adopt_foreign=False, force_rebuild=False)
@@ -268,15 +353,21 @@ class LocalWarehouse:
                     f"nothing staged ({type(exc).__name__}: {exc})",
                     run_id=run_id,
                 ) from exc
-            frames = self._frames(run_id, tables)
+            day = ingest_date or _ingest_date(run_id, tables)
+            frames = self._frames(run_id, tables, day)
             if frames:
-                self._commit(run_id, frames)
+                self._commit(run_id, frames, day)
             elif not self.db_path.exists():
                 self._rebuild_database()  # a first publish with no rows still leaves a queryable file
+            if frames and self.policy().auto:
+                try:
+                    self._compact(auto=True)
+                except Exception as exc:  # noqa: BLE001 - the run is published; compaction can wait
+                    log.warning("%s: run %s is published; compacting its small parts failed: %s", self.root, run_id, exc)
 
     def recover(self) -> Recovery:
-        """Under the lock: adopt a pre-manifest warehouse, delete uncommitted leftovers, rebuild a stale
-        DuckDB file. Every publish starts with it; safe to call at any time."""
+        """Under the lock: adopt a pre-manifest warehouse, finish or undo what a dead publish or compaction
+        left, rebuild a stale DuckDB file. Every publish starts with it; safe to call at any time."""
         with self.locked():
             return self._recover(adopt_foreign=False, force_rebuild=False)
 
@@ -287,15 +378,33 @@ class LocalWarehouse:
             self._recover(adopt_foreign=True, force_rebuild=True)
             return self.row_counts()
 
+    def compact(self, tables: list[str] | None = None) -> Compaction:
+        """Merge the small committed parts of each table and ingest date into one part (and move parts from
+        before partitions into theirs), as one commit of kind `compact`; then delete the parts it retired.
+        `tables`: only these. Row counts and ids are unchanged; readers go by the resulting set."""
+        with self.locked():
+            self._recover(adopt_foreign=False, force_rebuild=False)
+            return self._compact(auto=False, tables=tables)
+
     # --- recovery ------------------------------------------------------------------------------------
 
     def _recover(self, *, adopt_foreign: bool, force_rebuild: bool) -> Recovery:
         report = Recovery()
         for table in TABLES:  # one folder per table, also while it has no rows
             (self.parquet_dir / table).mkdir(parents=True, exist_ok=True)
+        tripwire = self.parquet_dir / TRIPWIRE
+        if not tripwire.is_file():
+            write_durably(tripwire, TRIPWIRE_TEXT.encode("utf-8"))
         report.adopted = self._adopt_legacy()
+        report.moved = self._move_into_place(self._committed_parts())
+        report.retired = self._delete_retired()
         report.removed = self._remove_leftovers()
         report.foreign = [str(p.relative_to(self.root)) for p in self._foreign_parts()]
+        if report.moved or report.retired:
+            log.warning(
+                "%s: finished what a committed publish or compaction left: moved %s; deleted retired parts %s",
+                self.root, ", ".join(report.moved) or "-", ", ".join(report.retired) or "-",
+            )
         if report.removed:
             log.warning("%s: removed what an unfinished publish left: %s", self.root, ", ".join(report.removed))
         if report.foreign and adopt_foreign:
@@ -339,10 +448,46 @@ class LocalWarehouse:
             log.warning("%s: adopted %d part files of a warehouse without a commit log", self.root, len(legacy.parts))
         return [p.path for p in legacy.parts]
 
+    def _move_into_place(self, parts: list[PartFile] | tuple[PartFile, ...]) -> list[str]:
+        """Rename committed parts still in `_staging/` into their partition folders (the step after a
+        commit; recovery repeats it for a commit that died before finishing it). Returns what it moved."""
+        moved, folders = [], set()
+        for part in parts:
+            final, staged = self.root / part.path, self.root / staged_path(part.path)
+            if final.exists() or not staged.exists():
+                continue
+            if not final.parent.is_dir():
+                final.parent.mkdir(parents=True)
+                folders.add(final.parent.parent)
+            os.replace(staged, final)
+            folders.add(final.parent)
+            moved.append(part.path)
+        for folder in folders:
+            fsync_dir(folder)
+        return moved
+
+    def _delete_retired(self, commits: list[Manifest] | None = None) -> list[str]:
+        """Delete the files committed compactions retired that are still on disk (a compaction deletes them
+        after its commit; recovery finishes that if it died). Only files no commit still names."""
+        commits = self.commits() if commits is None else commits
+        live = {p.path for p in committed_parts(commits)}
+        deleted, folders = [], set()
+        for manifest in commits:
+            for part in manifest.retires:
+                path = self.root / part.path
+                if part.path not in live and path.is_file():
+                    path.unlink()
+                    folders.add(path.parent)
+                    deleted.append(part.path)
+                    fault_point("compact:deleting")
+        for folder in folders:
+            fsync_dir(folder)
+        return deleted
+
     def _remove_leftovers(self) -> list[str]:
-        """Delete what a publish that died before its commit left: the parts its intent announced (unless
-        committed), tmp files, tmp DuckDB files and their WAL. Only called under the lock, when no other
-        publish is running."""
+        """Delete what a publish or compaction that died before its commit left: the files its intent
+        announced (unless committed), `_staging/` (committed parts were moved out of it first), tmp files,
+        tmp DuckDB files and their WAL. Only called under the lock, when no other publish is running."""
         removed: list[Path] = []
         committed = {p.path for p in self._committed_parts()}
         for intent, files in read_intents(self.commits_dir):
@@ -356,11 +501,13 @@ class LocalWarehouse:
         candidates = [*self.commits_dir.glob(".*.tmp"), *self.root.glob(f".{DB_NAME}.*.tmp"),
                       *self.root.glob(f".{DB_NAME}.*.tmp.wal")]
         for table in TABLES:
-            candidates += (self.parquet_dir / table).glob(".*.tmp")
+            candidates += (self.parquet_dir / table).glob(".*.tmp")  # staged by versions before `_staging/`
+        candidates += [p for p in self.staging_dir.rglob("*") if p.is_file()] if self.staging_dir.is_dir() else []
         for path in candidates:
             if path.is_file():  # a directory there is not ours
                 path.unlink()
                 removed.append(path)
+        shutil.rmtree(self.staging_dir, ignore_errors=True)
         shutil.rmtree(self.root / f"{COMMITS_DIR}.tmp", ignore_errors=True)
         return [str(p.relative_to(self.root)) for p in removed]
 
@@ -369,7 +516,8 @@ class LocalWarehouse:
         return [
             path
             for table in TABLES
-            for path in sorted((self.parquet_dir / table).glob("part-*.parquet"))
+            for pattern in ("part-*.parquet", "ingest_date=*/part-*.parquet")
+            for path in sorted((self.parquet_dir / table).glob(pattern))
             if path.relative_to(self.root).as_posix() not in committed
         ]
 
@@ -379,7 +527,8 @@ class LocalWarehouse:
 
         last = self.last_commit()
         parts = tuple(
-            PartFile(Path(rel).parent.name, rel, pq.read_metadata(self.root / rel).num_rows) for rel in files
+            PartFile(PurePosixPath(rel).parts[1], PurePosixPath(rel).as_posix(), pq.read_metadata(self.root / rel).num_rows)
+            for rel in files
         )
         manifest = Manifest((last.seq if last else 0) + 1, "adopted", "adopted", _now(), parts)
         tmp_db: Path | None = None
@@ -402,7 +551,7 @@ class LocalWarehouse:
 
     # --- one commit ----------------------------------------------------------------------------------
 
-    def _frames(self, run_id: str, tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    def _frames(self, run_id: str, tables: dict[str, pl.DataFrame], day: date) -> dict[str, pl.DataFrame]:
         """The run's non-empty tables conformed to the contract, in table order; refuses bad input."""
         fail = f"publish of run {run_id} refused: nothing committed; nothing staged"
         unknown = sorted(set(tables) - set(TABLES))
@@ -413,7 +562,7 @@ class LocalWarehouse:
             frame = tables.get(table)
             if frame is None or frame.height == 0:
                 continue
-            final = self._part_path(table, run_id)
+            final = self.root / part_path(table, day, run_id)
             if final.exists():
                 raise PublishError(f"{fail} ({final} exists: run ids must be unique)", run_id=run_id)
             try:
@@ -424,81 +573,173 @@ class LocalWarehouse:
             raise PublishError(f"{fail} (run {run_id} is already committed: run ids must be unique)", run_id=run_id)
         return frames
 
-    def _part_path(self, table: str, run_id: str) -> Path:
-        return self.parquet_dir / table / f"part-{run_id}.parquet"
+    def _stage(self, path: str, frame: pl.DataFrame) -> Path:
+        """Write the part committed as `path` under `_staging/`, fsynced; its staged path."""
+        staged = self.root / staged_path(path)
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        frame.write_parquet(staged)
+        fsync_file(staged)
+        return staged
 
-    def _commit(self, run_id: str, frames: dict[str, pl.DataFrame]) -> None:
+    def _write_manifest(self, manifest: Manifest, created: list[Path]) -> None:
+        """THE COMMIT POINT: the manifest written to a tmp name, fsynced and renamed into `_commits/`."""
+        manifest_file = self.commits_dir / manifest.name
+        manifest_tmp = manifest_file.with_name(f".{manifest_file.name}.tmp")
+        created.append(manifest_tmp)
+        with open(manifest_tmp, "wb") as handle:
+            handle.write(manifest.to_json())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(manifest_tmp, manifest_file)
+
+    def _commit(self, run_id: str, frames: dict[str, pl.DataFrame], day: date) -> None:
         last = self.last_commit()
-        finals = {table: self._part_path(table, run_id) for table in frames}
         manifest = Manifest(
             seq=(last.seq if last else 0) + 1,
             label=run_id,
             kind="publish",
             committed_at=_now(),
-            parts=tuple(PartFile(t, p.relative_to(self.root).as_posix(), frames[t].height) for t, p in finals.items()),
+            parts=tuple(PartFile(t, part_path(t, day, run_id), frame.height) for t, frame in frames.items()),
             run_id=run_id,
         )
+        self._apply(
+            manifest, {p.path: (lambda f=frames[p.table]: f) for p in manifest.parts},
+            CommitSteps(run_id, f"publish of run {run_id}", f"run {run_id}", ""),
+        )
+
+    def _apply(self, manifest: Manifest, writers: dict[str, Callable[[], pl.DataFrame]], steps: CommitSteps) -> None:
+        """Commit `manifest` whose new parts `writers` produce (path -> frame): intent, stage, build the DuckDB
+        file, COMMIT, move the parts into place, add the Parquet views, swap the DuckDB file, delete what it
+        retires. A failure raises PublishError saying what state it left."""
+        commits = [*self.commits(), manifest]
         created: list[Path] = []  # what to delete if this never commits
         tmp_db: Path | None = None
         committed = swapped = False
-        intent = intent_path(self.commits_dir, run_id)
+        intent = intent_path(self.commits_dir, steps.intent)
+        at = steps.prefix
         try:
-            write_intent(self.commits_dir, run_id, [p.path for p in manifest.parts])
-            for table, frame in frames.items():
-                final = finals[table]
-                tmp = final.with_name(f".{final.name}.tmp")
-                created.append(tmp)
-                frame.write_parquet(tmp)
-                fsync_file(tmp)
-                os.replace(tmp, final)
-                created.append(final)
-                fault_point(f"staged:{table}")
-            for folder in {p.parent for p in finals.values()}:
+            write_intent(self.commits_dir, steps.intent, [staged_path(p.path) for p in manifest.parts])
+            for part in manifest.parts:
+                created.append(self.root / staged_path(part.path))
+                self._stage(part.path, writers[part.path]())
+                if not at:
+                    fault_point(f"staged:{part.table}")
+            for folder in {(self.root / staged_path(p.path)).parent for p in manifest.parts}:
                 fsync_dir(folder)
-            tmp_db = self._build_tmp_database(run_id, [*self.commits(), manifest])
-            fault_point("before_commit")
-            manifest_file = self.commits_dir / manifest.name
-            manifest_tmp = manifest_file.with_name(f".{manifest_file.name}.tmp")
-            created.append(manifest_tmp)
-            with open(manifest_tmp, "wb") as handle:
-                handle.write(manifest.to_json())
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(manifest_tmp, manifest_file)  # THE COMMIT POINT
+            if at:
+                fault_point(f"{at}staged")
+            tmp_db = self._build_tmp_database(f"{steps.intent}-{time.time_ns()}" if at else steps.intent, commits,
+                                              parquet_views=False)
+            fault_point(f"{at}before_commit")
+            self._write_manifest(manifest, created)  # THE COMMIT POINT
             committed = True
             fsync_dir(self.commits_dir)
-            fault_point("after_commit")
+            fault_point(f"{at}after_commit")
+            self._move_into_place(manifest.parts)
+            fault_point(f"{at}after_move")
             _unlink(intent)
-            fault_point("before_db_rename")
+            self._add_parquet_views(tmp_db, commits)
+            fault_point(f"{at}before_db_rename")
             os.replace(tmp_db, self.db_path)
             swapped = True
             fsync_dir(self.root)
-            fault_point("after_db_rename")
+            fault_point(f"{at}after_db_rename")
+            if manifest.retires:
+                self._delete_retired(commits)
         except BaseException as exc:
             if tmp_db is not None and not swapped:
                 self._remove_db_files(tmp_db)
             if committed:
-                state = f"committed run {run_id}; " + (
+                state = f"committed {steps.committed_as}; " + (
                     "the DuckDB file is up to date" if swapped else STALE
-                )
+                ) + ("; the next publish deletes the retired parts" if swapped and manifest.retires else "")
             else:
-                left = [p for p in reversed(created) if not _unlink(p)]
-                if left:
-                    state = (
-                        "nothing committed; staged files could not all be removed ("
-                        + ", ".join(str(p) for p in left)
-                        + "): no reader sees them and the next publish deletes them"
-                    )
-                else:
-                    _unlink(intent)
-                    state = "nothing committed; staged files removed"
+                state = self._undo(created, intent)
             if not isinstance(exc, Exception):
                 raise  # KeyboardInterrupt and the like: cleaned up, now let it through
             raise PublishError(
-                f"publish of run {run_id} failed: {state} ({type(exc).__name__}: {exc})",
-                run_id=run_id,
+                f"{steps.failed} failed: {state} ({type(exc).__name__}: {exc})",
+                run_id=manifest.run_id,
                 committed=committed,
             ) from exc
+
+    @staticmethod
+    def _undo(created: list[Path], intent: Path) -> str:
+        """Delete what an uncommitted publish or compaction created; the state it leaves, in words."""
+        left = [p for p in reversed(created) if not _unlink(p)]
+        if left:
+            return (
+                "nothing committed; staged files could not all be removed ("
+                + ", ".join(str(p) for p in left)
+                + "): no reader sees them and the next publish deletes them"
+            )
+        _unlink(intent)
+        return "nothing committed; staged files removed"
+
+    # --- compaction ----------------------------------------------------------------------------------
+
+    def _legacy_dates(self, parts: list[PartFile]) -> dict[str, date]:
+        """The ingest date of each part written before partitions existed (`parquet/<table>/part-<run>.parquet`):
+        the UTC day its run started (`runs.started_at`), else the day the file was last written (UTC)."""
+        flat = [p for p in parts if partition_of(p.path) is None]
+        if not flat:
+            return {}
+        started: dict[str, date] = {}
+        runs = [self._resolve(p.path) for p in parts if p.table == "runs"]
+        if runs:
+            frame = pl.concat(
+                [pl.scan_parquet(f, hive_partitioning=False).select("run_id", "started_at") for f in runs]
+            ).drop_nulls().collect()
+            for run_id, at in frame.iter_rows():
+                started.setdefault(run_id, at.astimezone(timezone.utc).date())
+        out = {}
+        for part in flat:
+            run_id = PurePosixPath(part.path).name.removeprefix("part-").removesuffix(".parquet")
+            mtime = datetime.fromtimestamp(self._resolve(part.path).stat().st_mtime, timezone.utc).date()
+            out[part.path] = started.get(run_id, mtime)
+        return out
+
+    def _compact(self, *, auto: bool, tables: list[str] | None = None) -> Compaction:
+        """Under the lock, after recovery: plan, merge, commit, move, swap the DuckDB file, delete retired."""
+        commits = self.commits()
+        parts = committed_parts(commits)
+        policy = self.policy()
+        groups = plan_compaction(
+            parts, lambda p: self._resolve(p).stat().st_size, self._legacy_dates(parts), policy.small_bytes
+        )
+        if auto:
+            due = tables_due(groups, parts, policy.max_small_parts)
+            groups = [g for g in groups if g.table in due]
+        if tables is not None:
+            unknown = sorted(set(tables) - set(TABLES))
+            if unknown:
+                raise PublishError(f"compaction refused: nothing committed (unknown table {unknown[0]!r})")
+            groups = [g for g in groups if g.table in tables]
+        if not groups:
+            return Compaction()
+        seq = commits[-1].seq + 1
+        label = "compact"
+        new_parts = tuple(
+            PartFile(g.table, part_path(g.table, g.ingest_date, f"compact-{seq:010d}"), g.rows) for g in groups
+        )
+        manifest = Manifest(
+            seq, label, "compact", _now(), new_parts, retires=tuple(p for g in groups for p in g.parts)
+        )
+        writers = {part.path: (lambda g=group: self._merged(g)) for group, part in zip(groups, new_parts)}
+        self._apply(manifest, writers, CommitSteps(f"compact-{seq:010d}", "compaction", manifest.name, "compact:"))
+        log.info("%s: compacted %d parts into %d (%s)", self.root, len(manifest.retires), len(new_parts), manifest.name)
+        retired = [p.path for p in manifest.retires]
+        return Compaction(manifest.name, [p.path for p in new_parts], retired, sum(p.rows for p in new_parts))
+
+    def _merged(self, group: MergeGroup) -> pl.DataFrame:
+        """The rows of `group`'s parts as one frame in the contract's columns (commit order kept)."""
+        schema = TABLES[group.table]
+        frame = pl.concat(
+            [conform(pl.scan_parquet(self._resolve(p.path), hive_partitioning=False), schema) for p in group.parts]
+        ).collect()
+        if frame.height != group.rows:
+            raise ValueError(f"{group.table} {group.ingest_date}: read {frame.height} rows, the manifests say {group.rows}")
+        return frame
 
     # --- the DuckDB file -----------------------------------------------------------------------------
 
@@ -531,26 +772,29 @@ class LocalWarehouse:
             if not path.is_dir():
                 _unlink(path)
 
-    def _build_tmp_database(self, tag: str, commits: list[Manifest]) -> Path:
-        """A complete DuckDB file of `commits`, beside the real one, fsynced; its path."""
+    def _build_tmp_database(self, tag: str, commits: list[Manifest], *, parquet_views: bool = True) -> Path:
+        """A complete DuckDB file of `commits`, beside the real one, fsynced; its path. `parquet_views=False`:
+        without the `parquet_<table>` views, which DuckDB can only create once every file they name is in
+        place (a commit adds them with `_add_parquet_views` after moving its parts)."""
         path = self.root / f".{DB_NAME}.{tag}.tmp"
         try:
-            if not self._extend_database(path, commits):
-                self._build_database(path, commits)
+            if not self._extend_database(path, commits, parquet_views):
+                self._build_database(path, commits, parquet_views)
             fsync_file(path)
         except BaseException:
             self._remove_db_files(path)
             raise
         return path
 
-    def _extend_database(self, path: Path, commits: list[Manifest]) -> bool:
-        """Publishing in proportion to the run: when the current file holds exactly `commits[:-1]`, copy it
-        to `path` and add only the last commit's parts (a full build reads every part ever published).
-        False, with `path` removed, when that is not possible (no file, stale, or a schema the copy lacks)."""
+    def _extend_database(self, path: Path, commits: list[Manifest], parquet_views: bool) -> bool:
+        """Publishing in proportion to the run: when the current file holds exactly `commits[:-1]` (and its
+        views read this folder), copy it to `path` and add only the last commit's parts (a compaction adds no
+        rows: only its commit and new views). False, with `path` removed, when that is not possible (no file,
+        stale, or a schema the copy lacks)."""
         if len(commits) < 2 or not self.db_path.is_file():
             return False
         try:
-            if self.database_commit() != commits[-2].name:
+            if self._database_state() != (commits[-2].name, self.parquet_root):
                 return False
         except (duckdb.Error, OSError):
             return False
@@ -559,13 +803,13 @@ class LocalWarehouse:
             con = duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
             try:
                 con.execute("BEGIN")
-                self._load_parts(con, commits[-1:])
+                last = commits[-1]
+                self._load_parts(con, [] if last.retires else list(last.parts), commits[-1:])
                 for (view,) in con.execute(
                     "SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'"
                 ).fetchall():
                     con.execute(f'DROP VIEW IF EXISTS "{view}" CASCADE')
-                for mart in _mart_files():  # recreated, so edited mart SQL applies
-                    con.execute(_sql(mart))
+                self._create_views(con, commits, parquet_views)  # recreated, so edited mart SQL applies
                 con.execute("COMMIT")
                 con.execute("CHECKPOINT")
             finally:
@@ -575,33 +819,75 @@ class LocalWarehouse:
             return False
         return True
 
-    def _load_parts(self, con, commits: list[Manifest]) -> None:
-        """Insert the parts of `commits` into their tables and the commits into `warehouse_commits`."""
+    def _load_parts(self, con, parts: list[PartFile], commits: list[Manifest]) -> None:
+        """Insert the rows of `parts` into their tables and `commits` into `warehouse_commits`."""
         for table, schema in TABLES.items():
-            files = [str(self.root / p.path) for m in commits for p in m.parts if p.table == table]
+            files = [str(self._resolve(p.path)) for p in parts if p.table == table]
             if not files:
                 continue
-            columns = ", ".join(schema.names())
-            con.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM read_parquet(?, union_by_name = true)",
-                [files],
-            )
+            source = "read_parquet(?, union_by_name = true, hive_partitioning = false)"
+            present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}", [files]).fetchall()}
+            # columns the contract gained after these parts were written stay NULL
+            columns = ", ".join(name for name in schema.names() if name in present)
+            con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {source}", [files])
         if commits:
             con.executemany(
-                "INSERT INTO warehouse_commits VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [[m.seq, m.name, m.kind, m.run_id, m.committed_at, len(m.parts), m.rows] for m in commits],
+                "INSERT INTO warehouse_commits VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    [m.seq, m.name, m.kind, m.run_id, m.committed_at, len(m.parts), m.rows, self.parquet_root]
+                    for m in commits
+                ],
             )
 
-    def _build_database(self, path: Path, commits: list[Manifest]) -> None:
+    def _create_views(self, con, commits: list[Manifest], parquet_views: bool) -> None:
+        """The mart views, then a `parquet_<table>` view per table over exactly the parts `commits` leave."""
+        for mart in _mart_files():
+            con.execute(_sql(mart))
+        if parquet_views:
+            parts = committed_parts(commits)
+            for table in TABLES:
+                con.execute(parquet_view_sql(table, self.parquet_root, parts))
+
+    def _add_parquet_views(self, path: Path, commits: list[Manifest]) -> None:
+        """Add the `parquet_<table>` views to the DuckDB file at `path` (its parts are in place now); fsynced."""
+        con = duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+        try:
+            parts = committed_parts(commits)
+            con.execute("BEGIN")
+            for table in TABLES:
+                con.execute(parquet_view_sql(table, self.parquet_root, parts))
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        fsync_file(path)
+
+    def _build_database(self, path: Path, commits: list[Manifest], parquet_views: bool = True) -> None:
         path.unlink(missing_ok=True)
         # written in a storage format DuckDB 1.5 can read: most BI drivers bundle DuckDB 1.x
         con = duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
         try:
             con.execute(_sql("ddl.sql"))
             con.execute(COMMITS_DDL)
-            self._load_parts(con, commits)
-            for mart in _mart_files():
-                con.execute(_sql(mart))
+            self._load_parts(con, committed_parts(commits), commits)
+            self._create_views(con, commits, parquet_views)
             con.execute("CHECKPOINT")
         finally:
             con.close()
+
+
+def _ingest_date(run_id: str, tables: dict[str, pl.DataFrame]) -> date:
+    """The run's ingest date (UTC): when it started, else when its earliest article was ingested, else today."""
+    candidates = []
+    runs = tables.get("runs")
+    if runs is not None and {"run_id", "started_at"} <= set(runs.columns):
+        candidates = runs.filter(pl.col("run_id") == run_id)["started_at"].drop_nulls().to_list()
+    articles = tables.get("articles")
+    if not candidates and articles is not None and "ingested_at" in articles.columns:
+        candidates = articles["ingested_at"].drop_nulls().to_list()
+    if not candidates:
+        return datetime.now(timezone.utc).date()
+    first = min(candidates)
+    if isinstance(first, datetime):
+        return (first.astimezone(timezone.utc) if first.tzinfo else first).date()
+    return first

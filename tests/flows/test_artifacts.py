@@ -92,7 +92,7 @@ def test_failed_gate_fails_the_flow_run_naming_the_expectation(prefect_harness, 
     assert "figures.expect_column_values_to_be_between(value)" in state.message
     assert "no facts published" in state.message
     # no facts: only the run's own record (its runs row and expectation results) was written
-    assert {p.parent.name for p in wh_dir.glob("parquet/*/part-*.parquet")} == {"runs", "dq_results"}
+    assert {p.parent.parent.name for p in wh_dir.glob("parquet/*/ingest_date=*/part-*.parquet")} == {"runs", "dq_results"}
     assert list((wh_dir / "reports").glob("dq-*.html"))  # the report says why
 
     found = _flow_run_artifacts(state.state_details.flow_run_id)

@@ -29,6 +29,7 @@ def test_deploy_and_process_worker(prefect_server, project_root: Path, tmp_path:
     _prefect(["--no-prompt", "deploy", "--all"], env, project)
     ingest = deployment_id(prefect_server.api, "ingest")
     assert ingest and deployment_id(prefect_server.api, "rebuild-warehouse")
+    assert deployment_id(prefect_server.api, "compact-warehouse")
     dep = httpx.get(f"{prefect_server.api}/deployments/{ingest}", timeout=10).json()
     assert dep["work_pool_name"] == "newsfacts"
     assert dep["parameter_openapi_schema"]["properties"]["batch_size"]["description"]

@@ -61,6 +61,7 @@ def test_deployments_show_a_parameter_form(served):
     assert dep["parameters"]["warehouse_dir"] == str(base / "wh")  # the form's default, resolved once
     assert dep["parameters"]["batch_size"] == 500
     assert deployment_id(server.api, "rebuild-warehouse")
+    assert deployment_id(server.api, "compact-warehouse")
 
 
 def test_quick_run_then_custom_run(served):

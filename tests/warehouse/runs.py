@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from newsfacts.warehouse.commits import committed_parts
 from newsfacts.warehouse.publish import LocalWarehouse
 
 from newsfacts.schema import PRIMARY_KEYS, REJECTS, RUNS, TABLES, conform
@@ -48,11 +49,16 @@ def publish_like_flow(root: Path, run_id: str, tables: dict[str, pl.DataFrame]) 
 
 def _extract(run_id: str, inputs: list[str], known: pl.Series, now: datetime) -> dict[str, pl.DataFrame]:
     from newsfacts.reference.loader import load_reference
-    from newsfacts.settings import Settings
     from newsfacts.sources.readers import RawRecord, read_source
-    from newsfacts.transforms.articles import RAW_RECORDS, build_articles, split_new_articles
+    from newsfacts.transforms.articles import (
+        RAW_RECORDS,
+        build_articles,
+        split_new_articles,
+    )
     from newsfacts.transforms.facts import extract_facts
     from newsfacts.transforms.ids import id_expr
+
+    from newsfacts.settings import Settings
 
     settings = Settings()
     records, rejects = [], []
@@ -80,8 +86,9 @@ def _extract(run_id: str, inputs: list[str], known: pl.Series, now: datetime) ->
 
 
 def build_runs(base: Path) -> Runs:
-    from newsfacts.settings import Settings
     from newsfacts.sources.readers import expand_sources
+
+    from newsfacts.settings import Settings
 
     articles = expand_sources([str(Settings().articles_dir)])
     assert len(articles) >= 10, "the bundled articles are missing"
@@ -125,6 +132,8 @@ PUBLISHER = textwrap.dedent(
     warehouse = LocalWarehouse(root)
     if action == "rebuild":
         warehouse.rebuild()
+    elif action == "compact":
+        warehouse.compact()
     else:
         frames, run_id = Path(sys.argv[3]), sys.argv[4]
         tables = {p.stem: pl.read_parquet(p) for p in sorted(frames.glob("*.parquet"))}
@@ -194,9 +203,17 @@ def committed_view(root: Path) -> dict[str, object]:
     return {
         "rows": warehouse.row_counts(),
         "keys": {t: sorted(warehouse.known_keys(t).to_list()) for t in TABLES},
-        "parts": {t: [p.relative_to(root).as_posix() for p in warehouse.parts(t)] for t in TABLES},
+        "parts": {t: [p.path for p in committed_parts(warehouse.commits()) if p.table == t] for t in TABLES},
         "commits": [m.name for m in warehouse.commits()],
     }
+
+
+def folder_rows(root: Path) -> dict[str, int]:
+    """Rows per table as a tool reading each table folder sees them (pyarrow, hive partitioning), without
+    the manifests."""
+    import pyarrow.dataset as ds
+
+    return {t: ds.dataset(root / "parquet" / t, format="parquet", partitioning="hive").count_rows() for t in TABLES}
 
 
 def files_on_disk(root: Path) -> set[str]:

@@ -25,6 +25,7 @@ from tests.warehouse.runs import (
     dangling_references,
     database_commits,
     files_on_disk,
+    folder_rows,
     load,
     publish_like_flow,
     run_process,
@@ -33,7 +34,8 @@ from tests.warehouse.runs import (
 
 STEPS = [f"staged:{t}" for t in STAGED] + list(PUBLISH_STEPS)
 COMMITTED_FROM = STEPS.index("after_commit")  # killed at this step or later: run 2 is committed
-STALE_AT = {"after_commit", "before_db_rename"}  # committed, but the DuckDB file still shows run 1
+STALE_AT = {"after_commit", "after_move", "before_db_rename"}  # committed, but the DuckDB file shows run 1
+NOT_MOVED_AT = {"after_commit"}  # committed, its parts still in `_staging/`: folder readers show run 1
 
 
 def _assert_same_tables(db_path: Path, control_db: Path) -> None:
@@ -83,9 +85,13 @@ def test_sigkill_at_every_step_loses_nothing_and_leaves_nothing_half_done(runs: 
     warehouse = LocalWarehouse(root)
     assert warehouse.is_stale() == (step in STALE_AT)
     leftovers = files_on_disk(root) - files_on_disk(runs.after_run1)
-    if not committed:  # what the dead publish staged is on disk, and invisible
+    # tools reading the table folders see whole commits only: never a staged part
+    moved = committed and step not in NOT_MOVED_AT
+    assert folder_rows(root) == (committed_view(runs.control) if moved else before)["rows"]
+    if not committed:  # what the dead publish staged is on disk, outside every table folder
         last_staged = STAGED[STEPS.index(step)] if step.startswith("staged:") else STAGED[-1]
-        assert f"parquet/{last_staged}/part-run2.parquet" in leftovers, leftovers
+        assert f"_staging/{last_staged}/ingest_date=2026-03-02/part-run2.parquet" in leftovers, leftovers
+        assert not [f for f in leftovers if f.startswith("parquet/")], leftovers
         assert "_commits/.pending-run2.json" in leftovers
 
     # the next publish (the flow re-running run 2) recovers and ends exactly where no kill would have
@@ -95,6 +101,7 @@ def test_sigkill_at_every_step_loses_nothing_and_leaves_nothing_half_done(runs: 
     assert database_commits(db) == database_commits(runs.control / "newsfacts.duckdb")
     assert not warehouse.is_stale()
     assert files_on_disk(root) == files_on_disk(runs.control), "uncommitted leftovers were not removed"
+    assert folder_rows(root) == committed_view(runs.control)["rows"]
 
 
 def test_sigkill_while_recovery_rebuilds_the_stale_database(runs: Runs, tmp_path: Path):

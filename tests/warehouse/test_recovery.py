@@ -20,6 +20,7 @@ from tests.warehouse.runs import (
     committed_view,
     database_commits,
     files_on_disk,
+    folder_rows,
     load,
     publish_like_flow,
     run_process,
@@ -60,16 +61,26 @@ def test_legacy_warehouse_is_adopted_then_published_into(runs: Runs, tmp_path: P
 
     fresh = publish_like_flow(root, "run2", load(runs.frames["run2"]))
     assert {t: f.height for t, f in fresh.items()} == {t: f.height for t, f in runs.staged["run2"].items()}
-    assert [m.name for m in warehouse.commits()] == ["0000000001-legacy.json", "0000000002-run2.json"]
+    # run 2 went into partitions, so the folders mixed both layouts: the publish moved the legacy parts into
+    # the partition of the day their run started (`runs.started_at`: 2026-03-01)
+    commits = ["0000000001-legacy.json", "0000000002-run2.json", "0000000003-compact.json"]
+    assert [m.name for m in warehouse.commits()] == commits
     manifest = json.loads((root / "_commits" / "0000000001-legacy.json").read_text())
     assert sorted(p["path"] for p in manifest["parts"]) == legacy_parts
     assert manifest["kind"] == "legacy" and sum(p["rows"] for p in manifest["parts"]) == sum(
         committed_view(runs.after_run1)["rows"].values()
     )
-    assert database_commits(warehouse.db_path) == ["0000000001-legacy.json", "0000000002-run2.json"]
+    compact = json.loads((root / "_commits" / "0000000003-compact.json").read_text())
+    assert compact["format"] == 2 and sorted(p["path"] for p in compact["retires"]) == legacy_parts
+    assert sorted(p["path"] for p in compact["parts"]) == sorted(
+        f"parquet/{t}/ingest_date=2026-03-01/part-compact-0000000003.parquet" for t in STAGED
+    )
+    assert database_commits(warehouse.db_path) == commits
     _assert_same_tables(warehouse.db_path, runs.control / "newsfacts.duckdb")
     assert not any(f.endswith(".tmp") for f in files_on_disk(root)), "legacy leftovers were not removed"
-    assert committed_view(root)["rows"] == committed_view(runs.control)["rows"]
+    assert committed_view(root)["rows"] == folder_rows(root) == committed_view(runs.control)["rows"]
+    assert committed_view(root)["keys"] == committed_view(runs.control)["keys"]
+    assert not list((root / "parquet").glob("*/part-*.parquet")), "parts left outside the partitions"
 
 
 def test_recover_removes_leftovers_but_keeps_parts_copied_in(runs: Runs, tmp_path: Path):
@@ -79,12 +90,14 @@ def test_recover_removes_leftovers_but_keeps_parts_copied_in(runs: Runs, tmp_pat
     # someone copies run 2's parts in from another warehouse (`newsfacts rebuild` is the documented next step)
     copied = []
     for table in STAGED:
-        target = root / "parquet" / table / "part-imported.parquet"
-        shutil.copyfile(runs.control / "parquet" / table / "part-run2.parquet", target)
+        target = root / "parquet" / table / "ingest_date=2026-03-02" / "part-imported.parquet"
+        source = runs.control / "parquet" / table / "ingest_date=2026-03-02" / "part-run2.parquet"
+        target.parent.mkdir(exist_ok=True)
+        shutil.copyfile(source, target)
         copied.append(target.relative_to(root).as_posix())
 
     report = LocalWarehouse(root).recover()
-    staged = {f"parquet/{t}/part-run2.parquet" for t in STAGED}
+    staged = {f"_staging/{t}/ingest_date=2026-03-02/part-run2.parquet" for t in STAGED}
     assert staged | {"_commits/.pending-run2.json", ".newsfacts.duckdb.run2.tmp"} == set(report.removed)
     assert report.foreign == copied and not report.rebuilt
     assert files_on_disk(root) == files_on_disk(runs.after_run1) | set(copied)  # copied parts kept...
@@ -110,6 +123,7 @@ def test_failure_before_commit_says_nothing_committed(runs: Runs, tmp_path: Path
     """A real failure: a directory where the new DuckDB file is built, so the build fails before the commit."""
     root = tmp_path / "wh"
     shutil.copytree(runs.after_run1, root)
+    LocalWarehouse(root).recover()  # a copied warehouse: its parquet_<table> views are pointed here first
     db_before = (root / "newsfacts.duckdb").read_bytes()
     (root / ".newsfacts.duckdb.run2.tmp").mkdir()
     with pytest.raises(PublishError) as failure:
@@ -138,7 +152,7 @@ def test_failed_publish_says_what_state_it_left(runs: Runs, tmp_path: Path, monk
     monkeypatch.delenv("NEWSFACTS_FAULT_AT")
     message = str(failure.value)
     warehouse = LocalWarehouse(root)
-    if step in ("after_commit", "before_db_rename"):
+    if step in ("after_commit", "after_move", "before_db_rename"):
         assert f"publish of run run2 failed: committed run run2; {STALE} (" in message
         assert STALE == "the DuckDB file is stale and will be rebuilt by the next publish or `newsfacts rebuild`"
         assert failure.value.committed and warehouse.is_stale()
