@@ -1,25 +1,26 @@
-"""Extraction throughput and memory on the bundled articles, replicated to N documents.
+"""Extraction throughput and memory on N news-length articles, in this process.
 
     uv run python benchmarks/throughput.py --docs 5000 --batch 500
 
-Measures `extract_facts` (the transforms, no Prefect, no publishing) batch by batch as the flow runs it,
-plus the one-off cost of loading reference data. Prints JSON.
+The articles are benchmarks/scale.py's corpus (about 1.5 KB each, paragraphs drawn from `seeds/articles/`
+and the dev texts). Measures `extract_facts` (the transforms, no Prefect, no publishing) batch by batch
+as the flow runs it, plus the one-off cost of loading reference data. Prints JSON. For the whole CLI,
+several sizes and a process pool, see benchmarks/scale.py.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import resource
+import tempfile
 import time
-from datetime import datetime, timezone
+from pathlib import Path
 
-import polars as pl
-
+import scale
 from newsfacts.reference.loader import load_reference
-from newsfacts.settings import Settings
-from newsfacts.sources.readers import RawRecord, expand_sources, read_source
-from newsfacts.transforms.articles import RAW_RECORDS, build_articles
 from newsfacts.transforms.facts import extract_facts
+
+from newsfacts.settings import Settings
 
 
 def main() -> None:
@@ -33,18 +34,10 @@ def main() -> None:
     reference = load_reference(settings)
     reference_s = time.perf_counter() - started
 
-    records = [
-        r.__dict__
-        for path in expand_sources([str(settings.articles_dir)])
-        for r in read_source(path, max_chars=settings.max_article_chars)
-        if isinstance(r, RawRecord)
-    ]
-    base = pl.DataFrame(records, schema=RAW_RECORDS)
-    reps = -(-args.docs // base.height)
-    corpus = pl.concat(
-        [base.with_columns(text=pl.col("text") + f"\n\n(copy {i})", doc_id=pl.col("doc_id") + f"#{i}") for i in range(reps)]
-    ).head(args.docs)
-    articles = build_articles(corpus.lazy(), run_id="bench", ingested_at=datetime.now(timezone.utc)).collect()
+    with tempfile.TemporaryDirectory() as folder:
+        corpus = Path(folder) / "corpus.jsonl"
+        scale.write_jsonl(scale.build_corpus(args.docs, seed=args.docs, pool=scale.paragraphs()), corpus)
+        articles = scale.corpus_articles(corpus)
 
     rows = {"locations": 0, "figures": 0, "events": 0}
     started = time.perf_counter()

@@ -57,9 +57,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import polars as pl
+from newsfacts.transforms.ids import stable_id
+from newsfacts.transforms.offsets import byte_to_char_offsets
 
 from newsfacts.schema import FIGURES, conform
-from newsfacts.transforms.ids import stable_id
 
 # --------------------------------------------------------------------------- numbers
 
@@ -1511,7 +1512,7 @@ def _occurrences(text: str, offsets: list[int], found: list[str]) -> list[tuple[
     pairs = sorted(zip(offsets, found))
     starts = [b for b, _ in pairs]
     if not text.isascii():
-        starts = _bytes_to_chars(text, starts)
+        starts = byte_to_char_offsets(text, starts)
     occ = [(c, c + len(f), f.lower()) for c, (_, f) in zip(starts, pairs)]
     occ.sort(key=lambda o: (o[0], -o[1]))
     return occ
@@ -1520,17 +1521,6 @@ def _occurrences(text: str, offsets: list[int], found: list[str]) -> list[tuple[
 def _is_word_char(ch: str) -> bool:
     """`re`'s \\w for one character."""
     return ch.isalnum() or ch == "_"
-
-
-def _bytes_to_chars(text: str, offsets: list[int]) -> list[int]:
-    raw = text.encode("utf-8")
-    out = []
-    prev_b = prev_c = 0
-    for b in sorted(offsets):
-        prev_c += len(raw[prev_b:b].decode("utf-8", errors="replace"))
-        prev_b = b
-        out.append(prev_c)
-    return out
 
 
 def figures_in_text(text: str, lexicon: pl.DataFrame | None = None, one_of: bool = True) -> list[dict]:
@@ -1575,9 +1565,9 @@ def _batch(frame: pl.DataFrame, scanner: _Scanner) -> pl.DataFrame:
         w_offs = w_offs or []
         d_offs = None if other else (d_offs or [])
         if not text.isascii():
-            w_offs = _bytes_to_chars(text, w_offs)
+            w_offs = byte_to_char_offsets(text, w_offs)
             if d_offs:
-                d_offs = _bytes_to_chars(text, d_offs)
+                d_offs = byte_to_char_offsets(text, d_offs)
         for f in scanner.scan(text, w_offs, d_offs, context):
             rows.append((stable_id("fig_", article_id, f[0], f[1]), article_id, *f))
     if not rows:

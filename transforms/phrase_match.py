@@ -14,11 +14,15 @@ and then fixes the three things Aho-Corasick does not give us:
   leftmost-longest non-overlapping set is kept ("New York City" beats "New
   York" beats "York").
 
+A dictionary matched against many batches (the gazetteer) is prepared once with
+`compile_phrases` and the resulting `PhraseIndex` passed instead of the patterns.
+
 Pure: LazyFrame in, LazyFrame out, no I/O.
 """
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -110,9 +114,44 @@ def _leftmost_longest(df: pl.DataFrame) -> pl.DataFrame:
     return df.filter(pl.Series(keep, dtype=pl.Boolean))
 
 
+@dataclass(frozen=True)
+class PhraseIndex:
+    """A dictionary prepared once for many `match_phrases` calls (what depends on the patterns only).
+
+    `patterns`: distinct non-empty patterns with lookup key and word-boundary flags; `aligned`:
+    those the n-gram join finds (large dictionaries only), `rest`: those Aho-Corasick finds."""
+
+    patterns: pl.DataFrame
+    aligned: pl.DataFrame
+    rest: pl.DataFrame
+    case_insensitive: bool
+    first_words: pl.Series  # the distinct first words of `aligned`'s keys: where an n-gram can start
+
+
+def compile_phrases(patterns: list[str] | pl.Series, *, case_insensitive: bool = False) -> PhraseIndex:
+    """Prepare `patterns` for `match_phrases`; pass the result instead of the patterns when one
+    dictionary is matched against many batches (a gazetteer of 250,000 names costs ~0.2 s to prepare)."""
+    pats = _prepare_patterns(patterns, case_insensitive)
+    if pats.height <= _PREFILTER_ABOVE:
+        return PhraseIndex(pats, pats.clear(), pats, case_insensitive, pl.Series("key", [], pl.String))
+    # large dictionary: word-aligned patterns of <= _MAX_NGRAM words are found by joining the
+    # texts' word n-grams against them; the rest by Aho-Corasick with a per-row prefilter
+    # (polars builds one automaton per row, so each row gets only the patterns it may contain)
+    words = pl.col("pattern").str.extract_all(r"\w+").list.len()
+    aligned = pats.filter(
+        pl.col("word_left"), pl.col("pattern").str.contains(r"\w\.?$"), words <= _MAX_NGRAM
+    )
+    rest = pats.join(aligned.select("pattern"), on="pattern", how="anti")
+    return PhraseIndex(pats, aligned, rest, case_insensitive, _first_words(aligned))
+
+
+def _first_words(aligned: pl.DataFrame) -> pl.Series:
+    return aligned.select(pl.col("key").str.extract(r"^(\w+)", 1)).to_series().unique().sort()
+
+
 def match_phrases(
     articles: pl.LazyFrame | pl.DataFrame,
-    patterns: list[str] | pl.Series,
+    patterns: list[str] | pl.Series | PhraseIndex,
     *,
     case_insensitive: bool = False,
     id_column: str = "article_id",
@@ -125,9 +164,12 @@ def match_phrases(
     (== text[start_char:end_char]), sorted by article then start. With
     `case_insensitive` only ASCII letters are folded (Aho-Corasick's
     `ascii_case_insensitive`); when two patterns fold to the same key the first
-    one given is reported.
+    one given is reported. `patterns` may be a `compile_phrases` index (whose own
+    `case_insensitive` then applies).
     """
-    pats = _prepare_patterns(patterns, case_insensitive)
+    index = patterns if isinstance(patterns, PhraseIndex) else compile_phrases(patterns, case_insensitive=case_insensitive)
+    case_insensitive = index.case_insensitive
+    pats = index.patterns
     lf = articles.lazy().select(
         pl.col(id_column).cast(pl.String).alias("article_id"),
         pl.col(text_column).cast(pl.String).alias("text"),
@@ -137,15 +179,8 @@ def match_phrases(
     lf = lf.filter(pl.col("text").is_not_null())
     if pats.height <= _PREFILTER_ABOVE:
         return _select(_ac_candidates(lf, pats, case_insensitive, pats["pattern"].to_list()))
-    # large dictionary: word-aligned patterns of <= _MAX_NGRAM words are found by joining the
-    # texts' word n-grams against them; the rest by Aho-Corasick with a per-row prefilter
-    # (polars builds one automaton per row, so each row gets only the patterns it may contain)
-    words = pl.col("pattern").str.extract_all(r"\w+").list.len()
-    aligned = pats.filter(
-        pl.col("word_left"), pl.col("pattern").str.contains(r"\w\.?$"), words <= _MAX_NGRAM
-    )
-    rest = pats.join(aligned.select("pattern"), on="pattern", how="anti")
-    parts = [_ngram_candidates(lf, aligned, case_insensitive)]
+    aligned, rest = index.aligned, index.rest
+    parts = [_ngram_candidates(lf, aligned, case_insensitive, index.first_words)]
     if rest.height:
         rows = lf.join(_row_patterns(lf, rest, case_insensitive), on="article_id", how="inner")
         parts.append(_ac_candidates(rows, rest, case_insensitive, pl.col("row_patterns")))
@@ -192,15 +227,19 @@ def _ac_candidates(lf: pl.LazyFrame, pats: pl.DataFrame, case_insensitive: bool,
     )
 
 
-def _ngram_candidates(lf: pl.LazyFrame, pats: pl.DataFrame, case_insensitive: bool) -> pl.LazyFrame:
+def _ngram_candidates(
+    lf: pl.LazyFrame, pats: pl.DataFrame, case_insensitive: bool, first_words: pl.Series | None = None
+) -> pl.LazyFrame:
     """Token-aligned substrings of 1.._MAX_NGRAM words (plus a trailing ".") that equal a pattern.
 
     `\\w+|\\W+` splits a text into alternating word / non-word runs covering every character,
     so cumulative run lengths give exact character offsets and any word-bounded occurrence
-    of a pattern is a concatenation of consecutive runs starting and ending at word runs."""
+    of a pattern is a concatenation of consecutive runs starting and ending at word runs, whose
+    first run is a pattern's first word (so only runs in `first_words` start candidates)."""
     fold = _ascii_fold if case_insensitive else (lambda e: e)
     keys = pats.lazy().select("pattern", "key")
-    firsts = pats.select(pl.col("key").str.slice(0, 1).unique())["key"].to_list()
+    if first_words is None:
+        first_words = _first_words(pats)
     toks = (
         lf.select("article_id", tok=pl.col("text").str.extract_all(r"\w+|\W+"))
         .explode("tok")
@@ -215,7 +254,7 @@ def _ngram_candidates(lf: pl.LazyFrame, pats: pl.DataFrame, case_insensitive: bo
     base = toks.with_columns(
         *[pl.when(same[k]).then(shifted[k]).alias(f"t{k}") for k in range(1, 2 * _MAX_NGRAM)],
         *[ends[k].alias(f"e{k}") for k in range(1, 2 * _MAX_NGRAM)],
-    ).filter(fold(pl.col("tok").str.slice(0, 1)).is_in(firsts), pl.col("tok").str.contains(r"^\w"))
+    ).filter(fold(pl.col("tok")).is_in(first_words.implode()))
     frames = []
     surface = pl.col("tok")
     for n in range(1, _MAX_NGRAM + 1):

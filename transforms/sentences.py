@@ -61,6 +61,7 @@ _CANDIDATE = re.compile(
 _LINEBREAK = re.compile(r"\n[ \t\r\f\v]*(\n\s*)?")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _NEXT_TOKEN = re.compile(r"\s+(\S)(\S*)")
+_DOTTED_LETTERS = re.compile(r"(?:[a-z]\.)+[a-z]")  # "e.g", "u.s.a" once the last dot is stripped
 
 
 def _is_boundary(text: str, end: int, punct: str) -> bool:
@@ -86,7 +87,7 @@ def _is_boundary(text: str, end: int, punct: str) -> bool:
         return False  # an initial: "John F. Kennedy", "F.W. de Klerk"
     if low in _TITLE_ABBREVIATIONS and word[0].isupper() or low in {"no", "nos"} and word[0] in "Nn":
         return False
-    if low in _WEAK_ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+[a-z]", low):
+    if low in _WEAK_ABBREVIATIONS or _DOTTED_LETTERS.fullmatch(low):
         nxt = (first + rest).strip("\"'“‘«(").lower().rstrip(".,;:")
         return nxt in _SENTENCE_OPENERS
     return True
@@ -147,28 +148,31 @@ def _append_capped(spans: list[tuple[int, int]], text: str, start: int, end: int
         spans.append((start, end))
 
 
-_SPAN_DTYPE = pl.List(pl.Struct({"sentence_start": pl.Int32, "sentence_end": pl.Int32}))
+_SPANS_SCHEMA = pl.Schema({"article_id": pl.String, "sentence_start": pl.Int32, "sentence_end": pl.Int32})
 
 
-def _spans_batch(texts: pl.Series) -> pl.Series:
-    out = [
-        [{"sentence_start": s, "sentence_end": e} for s, e in sentence_spans(t)] if t else []
-        for t in texts.to_list()
-    ]
-    return pl.Series(out, dtype=_SPAN_DTYPE)
+def _spans_batch(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per sentence of every text in the batch, in text order (flat columns: building one
+    small list of structs per article cost a fifth of the stage)."""
+    ids: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for article_id, text in zip(frame["article_id"].to_list(), frame["text"].to_list()):
+        if not text:
+            continue
+        spans = sentence_spans(text)
+        ids.extend([article_id] * len(spans))
+        starts.extend(s for s, _ in spans)
+        ends.extend(e for _, e in spans)
+    return pl.DataFrame({"article_id": ids, "sentence_start": starts, "sentence_end": ends}, schema=_SPANS_SCHEMA)
 
 
 def split_sentences(articles: pl.LazyFrame) -> pl.LazyFrame:
     """One row per sentence: article_id, sentence_idx (0-based), sentence_start, sentence_end."""
     return conform(
         articles.lazy()
-        .select(
-            "article_id",
-            pl.col("text").map_batches(_spans_batch, return_dtype=_SPAN_DTYPE).alias("span"),
-        )
-        .explode("span")
-        .drop_nulls("span")
-        .unnest("span")
+        .select(pl.col("article_id").cast(pl.String), pl.col("text").cast(pl.String))
+        .map_batches(_spans_batch, schema=_SPANS_SCHEMA)
         .with_columns(
             pl.int_range(pl.len(), dtype=pl.Int32).over("article_id").alias("sentence_idx")
         ),

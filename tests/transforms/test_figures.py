@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from newsfacts.reference.figures import load_figure_lexicon
+from newsfacts.transforms.figures import extract_figures, figures_in_text, parse_number
 from polars.testing import assert_frame_equal
 
-from newsfacts.reference.figures import load_figure_lexicon
 from newsfacts.schema import FIGURE_CATEGORIES, FIGURE_QUALIFIERS, FIGURES
-from newsfacts.transforms.figures import extract_figures, figures_in_text, parse_number
 
 ROOT = Path(__file__).resolve().parents[2]
 

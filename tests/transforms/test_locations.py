@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-import polars as pl
+import re
 
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from newsfacts.reference.gazetteer import GAZETTEER_SCHEMA
-from newsfacts.schema import LOCATIONS
 from newsfacts.transforms.locations import extract_locations
+
+from newsfacts.schema import LOCATIONS
 
 
 def _gaz(rows: list[tuple]) -> pl.DataFrame:
@@ -144,3 +148,53 @@ def test_villages_need_support_and_datelines():
 def test_person_filters_initials_titles_and_surname_towns():
     out = _run_with(DISCOURSE_GAZ, "His brother Tyler Williams spoke. Franklin D. Tyler wrote. Mayor Tyler said.")
     assert out.height == 0
+
+
+def test_gazetteer_preparation_is_reused_per_frame_and_follows_a_new_frame():
+    """The gazetteer's per-process preparation (names, phrase index, divisions) is keyed by the frame
+    itself: batches with the same frame share it, a different frame (even an equal-looking one with
+    another row) is prepared anew, and a freed frame's entry goes away."""
+    import gc
+
+    import newsfacts.transforms.locations as locations
+
+    arts = pl.LazyFrame({"article_id": ["a"], "text": ["Flights from Kyiv to Zürich and Lviv resumed."]})
+    first = extract_locations(arts, GAZ).collect()
+    prepared = locations._prepared(GAZ)
+    assert locations._prepared(GAZ) is prepared  # the second batch pays nothing
+    assert first["mention_text"].to_list() == ["Kyiv", "Zürich"]
+
+    more = pl.concat([GAZ, _gaz([
+        ("Lviv", "702550", "Lviv", "city", "UA", "15", 49.84, 24.02, 717_803, "toponym", "main", False, False),
+    ])])
+    assert extract_locations(arts, more).collect()["mention_text"].to_list() == ["Kyiv", "Zürich", "Lviv"]
+    assert extract_locations(arts, GAZ).collect()["mention_text"].to_list() == ["Kyiv", "Zürich"]
+
+    key = id(more)
+    assert key in locations._PREPARED
+    del more
+    gc.collect()
+    assert key not in locations._PREPARED
+
+
+_DATELINE_REFERENCE = re.compile(r"(?m)^[ \t]*([A-Z][A-Z'’.\-]+(?: [A-Z][A-Z'’.\-]+){0,3}),[ \t]")
+_DATELINE_PIECES = st.sampled_from(
+    ["EDMONTON", "ST. JOHN’S", "O'NEILL", "KYIV", "NEW YORK", "A B C D E", "Paris", "é", "Ж", ",", ", ", ",\t",
+     " ", "\t", "\n", "\r\n", "-", "—", "(AP)", "x", "Zürich", "\u2028"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_DATELINE_PIECES, max_size=14).map("".join), min_size=1, max_size=4))
+def test_property_datelines_match_the_line_anchored_regex(texts):
+    """The batch dateline scan (polars lines and offsets) finds exactly what `re`'s multi-line
+    `^[ \\t]*(NAME),[ \\t]` finds, at the same character offsets, title-cased as Python does."""
+    from newsfacts.transforms.locations import _datelines
+
+    found = _datelines(pl.LazyFrame({"article_id": [f"a{i}" for i in range(len(texts))], "text": texts}))
+    expected = [
+        (f"a{i}", m.group(1).title().replace("’S", "’s").replace("'S", "'s"), m.start(1), m.end(1), m.group(1))
+        for i, text in enumerate(texts)
+        for m in _DATELINE_REFERENCE.finditer(text)
+    ]
+    assert found.rows() == expected

@@ -1,6 +1,5 @@
 from hypothesis import given
 from hypothesis import strategies as st
-
 from newsfacts.transforms.offsets import byte_to_char_offsets
 
 

@@ -5,9 +5,8 @@ import re
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from polars.testing import assert_frame_equal
-
 from newsfacts.transforms.phrase_match import MATCH_SCHEMA, match_phrases
+from polars.testing import assert_frame_equal
 
 _WORD = re.compile(r"\w")
 
@@ -167,3 +166,52 @@ def test_large_dictionary_path_examples():
         pm._PREFILTER_ABOVE = old
     assert large == small
     assert [r[4] for r in large] == ["U.S.", "New York City", "Zürich", "St. Louis", "U.S.", "’Abās Ābād"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(corpora=st.lists(st.lists(texts, min_size=1, max_size=3), min_size=1, max_size=3), data=st.data(),
+       case_insensitive=st.booleans())
+def test_property_compiled_index_reused_across_batches(corpora, data, case_insensitive):
+    """One `compile_phrases` index matched against several batches gives, batch by batch, what the
+    plain pattern list gives (small and large dictionary paths, with and without ASCII folding)."""
+    import newsfacts.transforms.phrase_match as pm
+
+    joined = "".join(t for c in corpora for t in c) or "a"
+    subs = st.builds(lambda i, n: joined[i:i + n], st.integers(0, len(joined) - 1), st.integers(1, 12))
+    patterns = data.draw(st.lists(st.one_of(subs, st.text(alphabet=_ALPHABET + "AB", min_size=1, max_size=4)),
+                                  min_size=1, max_size=8))
+    for threshold in (pm._PREFILTER_ABOVE, 0):
+        old = pm._PREFILTER_ABOVE
+        pm._PREFILTER_ABOVE = threshold
+        try:
+            index = pm.compile_phrases(patterns, case_insensitive=case_insensitive)
+            for texts_ in corpora:
+                frame = _frame({f"d{i}": t for i, t in enumerate(texts_)})
+                assert_frame_equal(
+                    match_phrases(frame, index).collect(),
+                    match_phrases(frame, patterns, case_insensitive=case_insensitive).collect(),
+                )
+        finally:
+            pm._PREFILTER_ABOVE = old
+
+
+def test_large_path_case_insensitive_starts_at_a_patterns_first_word():
+    """The n-gram path starts candidates only at runs that are some pattern's first word (folded):
+    "new york" is found as "NEW YORK" and "New York", "york" on its own too, "Newark" never."""
+    import newsfacts.transforms.phrase_match as pm
+
+    text = "NEW YORK and New York City; Newark, york."
+    pats = ["new york", "New York City", "york"]
+    small = _rows({"x": text}, pats, case_insensitive=True)
+    old = pm._PREFILTER_ABOVE
+    pm._PREFILTER_ABOVE = 0
+    try:
+        index = pm.compile_phrases(pats, case_insensitive=True)
+        assert sorted(index.first_words.to_list()) == ["new", "york"]
+        large = _rows({"x": text}, index)
+    finally:
+        pm._PREFILTER_ABOVE = old
+    assert large == small
+    assert [(r[1], r[4]) for r in large] == [
+        ("new york", "NEW YORK"), ("New York City", "New York City"), ("york", "york")
+    ]

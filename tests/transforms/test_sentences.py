@@ -1,10 +1,10 @@
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from newsfacts.transforms.sentences import sentence_spans, split_sentences
 from polars.testing import assert_frame_equal
 
 from newsfacts.schema import SENTENCES
-from newsfacts.transforms.sentences import sentence_spans, split_sentences
 
 
 def _sents(text: str) -> list[str]:
@@ -81,3 +81,21 @@ def test_property_ordered_disjoint_covering(text):
         covered.update(range(s, e))
         prev_end = e
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(_ALPHABET, max_size=40).map("".join)), min_size=1, max_size=6),
+       st.lists(st.sampled_from(["a", "b", "c"]), min_size=6, max_size=6))
+def test_property_batch_rows_are_each_texts_spans(texts, ids):
+    """A batch (null and empty texts, repeated ids included) gives, row for row and in order, each
+    text's `sentence_spans`, numbered per article id."""
+    ids = ids[: len(texts)]
+    out = split_sentences(pl.LazyFrame({"article_id": ids, "text": texts}, schema={"article_id": pl.String, "text": pl.String})).collect()
+    rows = [(aid, s, e) for aid, t in zip(ids, texts) for s, e in (sentence_spans(t) if t else [])]
+    counters: dict[str, int] = {}
+    numbered = []
+    for aid, s, e in rows:
+        numbered.append((aid, counters.get(aid, 0), s, e))
+        counters[aid] = counters.get(aid, 0) + 1
+    assert out.schema == SENTENCES
+    assert out.rows() == numbered
