@@ -1,4 +1,4 @@
-"""Article body and metadata from one HTML page (stdlib only, offline).
+"""Article body and metadata from one HTML page (lxml's libxml2 tokenizer, offline).
 
 `parse_html(raw, source, max_chars=..., url=...)` yields one `RawRecord` (title, body text, url,
 published_at, language) or one `Reject` ("not_text", "empty", "parse_error", "too_large").
@@ -6,8 +6,11 @@ published_at, language) or one `Reject` ("not_text", "empty", "parse_error", "to
 How the body is found:
 
 1. The page is decoded (BOM, then UTF-8, then the declared `<meta charset>`, then cp1252) and
-   parsed by `html.parser` into a small element tree; HTML's implied end tags (`<p>`, `<li>`,
-   table cells) are applied, and script/style/svg/form controls are never stored.
+   parsed into a small element tree by libxml2's HTML parser (`lxml.etree.HTMLParser` with a parser
+   target, `no_network`, `huge_tree=False`), which applies HTML's implied end tags itself; pages with
+   a comment opened after the last "-->", a "<![" after the last "]" or a tag longer than `LONG_TAG` are
+   parsed by `html.parser` instead, with the bounds below (same tree; our own implied end tags for `<p>`, `<li>`, table cells).
+   Script/style/svg/form controls are never stored.
 2. Boilerplate subtrees are dropped: `nav`/`aside`/`footer`/`header`..., ARIA landmark roles
    other than main content, hidden elements, and elements whose class/id name navigation, share
    buttons, comments, related stories, ads, newsletters and the like.
@@ -23,11 +26,12 @@ How the body is found:
 5. A schema.org `articleBody` in JSON-LD is used instead when it is long enough compared with
    what the DOM gave (many sites ship the full text there).
 
-Hostile pages are bounded (docs/inputs.md): at most `MAX_HTML_ELEMENTS` elements, `MAX_ATTRIBUTES` per long
-tag, and a budget for html.parser's rescans of markup that never closes (each is a `parse_error`); nesting
-beyond `MAX_DEPTH` is flattened; text is joined once per node (no quadratic `+=`); scope checks use an index of
-open tags, not a walk of the stack; a NUL anywhere in the decoded page is `not_text`. Nothing expands DTD
-entities (html.parser knows only HTML's character references).
+Hostile pages are bounded (docs/inputs.md): at most `MAX_HTML_ELEMENTS` elements (both parsers),
+`MAX_ATTRIBUTES` per long tag and a budget for html.parser's rescans of markup that never closes (the pages
+routed to html.parser; each is a `parse_error`); nesting beyond `MAX_DEPTH` is flattened; text is joined once
+per node (no quadratic `+=`); scope checks use an index of open tags, not a walk of the stack; a NUL anywhere
+in the decoded page is `not_text`. Nothing expands DTD entities (libxml2's HTML parser and html.parser know
+only HTML's character references) and nothing is fetched.
 
 Metadata: title from og:title / twitter:title / JSON-LD headline / `<h1>` / `<title>`;
 published_at from article:published_time, JSON-LD datePublished, itemprop=datePublished and
@@ -44,7 +48,13 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 
-from newsfacts.sources.limits import MAX_FIELD_CHARS, MAX_HTML_ELEMENTS, MAX_TITLE_CHARS, too_many_containers
+import lxml.etree
+from newsfacts.sources.limits import (
+    MAX_FIELD_CHARS,
+    MAX_HTML_ELEMENTS,
+    MAX_TITLE_CHARS,
+    too_many_containers,
+)
 from newsfacts.sources.records import RawRecord, Reject, checked
 
 MAX_DEPTH = 250  # deeper elements are attached to their depth-250 ancestor (keeps recursion bounded)
@@ -385,15 +395,19 @@ class _TreeBuilder(html.parser.HTMLParser):
         self._truncate(i)
         return True
 
+    def _end_skipped(self) -> None:
+        """An end tag closing `skip_tag` (or, from lxml, any element inside it)."""
+        self.skip_depth -= 1
+        if self.skip_depth == 0:
+            self.skip_tag = None
+            if self.capture is not None:
+                self.ld_json.append("".join(self.capture))
+                self.capture = None
+
     def handle_endtag(self, tag: str) -> None:
         if self.skip_tag is not None:
             if tag == self.skip_tag:
-                self.skip_depth -= 1
-                if self.skip_depth == 0:
-                    self.skip_tag = None
-                    if self.capture is not None:
-                        self.ld_json.append("".join(self.capture))
-                        self.capture = None
+                self._end_skipped()
             return
         if tag == "title":
             self.in_title = False
@@ -412,14 +426,140 @@ class _TreeBuilder(html.parser.HTMLParser):
         if self.in_title:
             self.title.append(data)
             return
-        data = data.replace("\r", " ").replace("\n", " ")  # "\n" in the tree marks <br> only
         node = self.stack[-1]
         if self.pending_node is not node:  # text continues the node's last text child, if any
-            self._flush_text()
+            if self.pending_node is not None:
+                self._flush_text()
             children = node.children
-            self.pending = [children.pop()] if children and isinstance(children[-1], str) else []
+            self.pending = [children.pop()] if children and children[-1].__class__ is str else []
             self.pending_node = node
-        self.pending.append(data)
+        self.pending.append(data.replace("\r", " ").replace("\n", " "))  # "\n" in the tree marks <br> only
+
+
+class _LxmlBuilder(_TreeBuilder):
+    """The same `_Node` tree and head metadata, driven by libxml2's HTML tokenizer (lxml parser target).
+
+    libxml2 applies HTML's implied end tags itself and reports balanced start/end events, so an end
+    event closes what its start opened; entities are HTML character references only (the HTML parser
+    never reads a DTD's entity declarations) and nothing is fetched (`no_network`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pushed: list[bool] = []  # per open start event: did it push a node onto `stack`?
+
+    def feed_page(self, page: str) -> None:
+        parser = lxml.etree.HTMLParser(
+            target=self, no_network=True, huge_tree=False, remove_comments=True, remove_pis=True
+        )
+        parser.feed(page)
+        parser.close()
+
+    def start(self, tag: str, a: dict[str, str]) -> None:  # noqa: C901 - one event, the cases in order
+        self.elements += 1
+        if self.elements > MAX_HTML_ELEMENTS:
+            raise MarkupTooComplex(f"more than {MAX_HTML_ELEMENTS} elements")
+        if self.skip_depth:
+            self.skip_depth += 1
+            return
+        stack = self.stack
+        if tag in _NOT_NODES:
+            if tag in FORM_CONTROLS:
+                stack[-1].own_inputs += 1
+            elif tag in ("br", "hr"):
+                self._append(stack[-1], "\n")
+            elif tag == "meta":
+                key = (a.get("property") or a.get("name") or a.get("itemprop") or a.get("http-equiv") or "").strip().lower()
+                content = a.get("content", "").strip()
+                if key and content and key not in self.meta:
+                    self.meta[key] = content
+            elif tag == "link":
+                if "canonical" in a.get("rel", "").lower().split() and a.get("href") and not self.canonical:
+                    self.canonical = a["href"].strip()
+            elif tag == "html":
+                if a.get("lang") and not self.lang:
+                    self.lang = a["lang"].strip()
+            elif tag == "title":
+                self.in_title = not self.title
+            self.pushed.append(False)
+            return
+        if tag in SKIP:
+            if tag in FORM_CONTROLS:
+                stack[-1].own_inputs += 1
+            self.skip_tag, self.skip_depth = tag, 1
+            if tag == "script" and "ld+json" in a.get("type", "").lower():
+                self.capture = []
+            return
+        current = stack[-1]
+        if not a:
+            node = _Node(tag, "", current)
+        else:
+            if tag == "time" and a.get("itemprop", "").lower() == "datepublished" and a.get("datetime"):
+                self.meta.setdefault("datepublished", a["datetime"].strip())
+            names = (a.get("class", "") + " " + a.get("id", "")).lower().strip()
+            node = _Node(tag, names, current, a.get("itemprop", "").lower())
+            if ("hidden" in a or "aria-hidden" in a or "style" in a or "role" in a) and (
+                "hidden" in a
+                or a.get("aria-hidden", "").lower() == "true"
+                or HIDDEN_STYLE.search(a.get("style", "").lower())
+                or a.get("role", "").lower() in DROP_ROLES
+            ):
+                node.dropped = node.hard = True
+        if self.pending_node is not None:
+            self._flush_text()
+        current.children.append(node)
+        if len(stack) < MAX_DEPTH:
+            stack.append(node)
+            self.pushed.append(True)
+        else:
+            self.pushed.append(False)
+
+    def end(self, tag: str) -> None:
+        if self.skip_depth:
+            self._end_skipped()
+            return
+        if tag == "title":
+            self.in_title = False
+        if self.pushed and self.pushed.pop():
+            if self.pending_node is not None:
+                self._flush_text()
+            self.stack.pop()
+
+    data = _TreeBuilder.handle_data  # skip_tag, title and text as from html.parser
+
+    def close(self) -> None:  # the parser target's close(), at the end of the page
+        self._flush_text()
+
+
+_NOT_NODES = VOID | {"meta", "link", "html", "title"}  # start tags that never become a `_Node`
+
+
+def _needs_stdlib(page: str) -> bool:
+    """A comment opened after the last "-->" or a "<![" section after the last "]" (libxml2 reads the rest of
+    the page as comment or text; html.parser rescans it from each "<", bounded by its budget:
+    `MarkupTooComplex`), or a tag longer than `LONG_TAG` (html.parser counts its attributes against
+    `MAX_ATTRIBUTES`; libxml2 would silently merge duplicates). "<?" and "</" never stay open: after the
+    last ">" html.parser is fed them as text (`feed_page`)."""
+    if "<!--" in page[page.rfind("-->") + 1 :] or "<![" in page[page.rfind("]") + 1 :]:
+        return True
+    if len(page) <= LONG_TAG:
+        return False
+    for piece in page.split(">"):
+        if len(piece) > LONG_TAG:
+            start = _TAG_START.search(piece)
+            if start and len(piece) - start.start() > LONG_TAG:
+                return True
+    return False
+
+
+_TAG_START = re.compile(r"<[a-zA-Z]")
+
+
+def _builder(page: str) -> _TreeBuilder:
+    """A tree builder fed the whole page: lxml's, or html.parser's (with its bounds) for pages holding markup
+    libxml2 reads differently from html.parser in ways that matter for hostile input."""
+    builder = _TreeBuilder() if _needs_stdlib(page) else _LxmlBuilder()
+    builder.feed_page(page)
+    return builder
 
 
 def decode_html(raw: bytes) -> str:
@@ -479,25 +619,34 @@ def _prune(node: _Node, level: int) -> None:
 def _measure(node: _Node) -> None:
     """Bottom-up text length, link text length, commas and paragraph count of live subtrees."""
     text_len = link_len = commas = paras = elements = own_text = lis = 0
+    inputs = node.own_inputs
     for child in node.children:
-        if isinstance(child, str):
+        if child.__class__ is str:
             n = len(child.strip())
             if n:
                 text_len += n
                 own_text += n
-                commas += len(COMMAS.findall(child))
+                if "," in child or not child.isascii():
+                    commas += len(COMMAS.findall(child))
         elif not child.dropped:
             elements += 1
-            _measure(child)
+            if child.children:
+                _measure(child)
+            else:
+                child.text_len = child.link_len = child.commas = child.paras = child.lis = 0
+                child.wrapper = False
+                child.inputs = child.own_inputs
             text_len += child.text_len
-            link_len += child.text_len if child.tag == "a" else child.link_len
+            tag = child.tag
+            link_len += child.text_len if tag == "a" else child.link_len
             commas += child.commas
-            paras += child.paras + (child.tag == "p")
-            lis += child.lis + (child.tag == "li")
+            paras += child.paras + (tag == "p")
+            lis += child.lis + (tag == "li")
+            inputs += child.inputs
     node.lis = lis
     node.text_len, node.link_len, node.commas, node.paras = text_len, min(link_len, text_len), commas, paras
     node.wrapper = elements == 1 and own_text == 0
-    node.inputs = node.own_inputs + sum(c.inputs for c in node.children if not isinstance(c, str) and not c.dropped)
+    node.inputs = inputs
 
 
 def _class_weight(node: _Node) -> int:
@@ -839,8 +988,7 @@ def _html_fragment_text(fragment: str) -> str:
     if not MARKUP.search(fragment):
         paragraphs = re.split(r"[\r\n]+", fragment)
         return "\n\n".join(p for p in (SPACES.sub(" ", x).strip() for x in paragraphs) if p)
-    builder = _TreeBuilder()
-    builder.feed_page(fragment)
+    builder = _builder(fragment)
     _measure(builder.root)
     return "\n\n".join(_unescape(b) for b in _render([builder.root]))
 
@@ -850,19 +998,20 @@ def _html_fragment_text(fragment: str) -> str:
 
 def extract(page: str) -> dict[str, str | None]:
     """Body text and metadata of one decoded HTML page: keys text, title, url, published_at, language."""
-    builder = _TreeBuilder()
+    builder = _LxmlBuilder() if not _needs_stdlib(page) else _TreeBuilder()
     try:
         builder.feed_page(page)
     except MarkupTooComplex:
         raise
-    except Exception:  # noqa: BLE001 - html.parser's assorted errors: keep what was parsed so far
+    except Exception:  # noqa: BLE001 - the tokenizer's assorted errors: keep what was parsed so far
         builder._flush_text()
     root = builder.root
     # Prune by tag and class/id words; when that leaves (almost) nothing, by tag only, then not at all
     # (pages wrapped whole in a <form> or in a div whose class says "sidebar").
     text = ""
     for level in (2, 1, 0):
-        _reset(root)
+        if level != 2:  # a fresh tree has nothing to reset
+            _reset(root)
         _measure(root)
         _prune(root, level)
         _measure(root)
@@ -916,7 +1065,7 @@ def _reset(root: _Node) -> None:
         n = todo.pop()
         n.score, n.scored = 0.0, False
         n.dropped = n.hard
-        todo.extend(c for c in n.children if not isinstance(c, str))
+        todo.extend(c for c in n.children if c.__class__ is not str)
 
 
 def _first_h1(root: _Node) -> str | None:

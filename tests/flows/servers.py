@@ -94,7 +94,7 @@ def start_serve(server: PrefectServer, base_dir: Path, *args: str, log: Path):
     )
     try:
         wait_until(
-            lambda: deployment_id(server.api, "ingest") and deployment_id(server.api, "rebuild-warehouse"),
+            lambda: all(deployment_id(server.api, name) for name in ("ingest", "rebuild-warehouse", "compact-warehouse")),
             120, "deployments registered", proc, log,
         )
     except BaseException:

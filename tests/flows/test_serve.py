@@ -39,7 +39,12 @@ def _artifacts(api: str, run_id: str) -> dict[str, dict]:
 
 
 def _create_run(api: str, deployment: str, body: dict) -> dict:
-    response = httpx.post(f"{api}/deployments/{deployment}/create_flow_run", json=body, timeout=10)
+    # the server answers 503 while its SQLite database is busy (a loaded machine): ask again, as the UI would
+    for attempt in range(5):
+        response = httpx.post(f"{api}/deployments/{deployment}/create_flow_run", json=body, timeout=30)
+        if response.status_code != 503:
+            break
+        time.sleep(2 * (attempt + 1))
     assert response.status_code == 201, response.text
     return response.json()
 

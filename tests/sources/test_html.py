@@ -238,3 +238,53 @@ def test_dev_set_f1_floor(shared_dir):
     spec.loader.exec_module(bench)
     summary, _ = bench.score(bench.predict(bench.load_pages()), bench.load_gold())
     assert summary["f1"] >= DEV_F1_FLOOR, summary
+
+
+# ------------------------------------------------------------------------------------- lxml and html.parser
+
+MIXED = (
+    "<html lang='en-GB'><head><title>Floods</title><meta property='og:title' content='Floods in Alberton'>"
+    "<meta property='article:published_time' content='2024-03-04T10:00:00Z'><link rel='canonical' href='https://e.org/a'>"
+    "<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"headline\": \"Floods\"}</script></head><body>"
+    "<nav><ul><li><a href='/'>Home</a><li><a href='/w'>World</a></ul></nav>"
+    f"<div class='story-body'><h1>Floods in Alberton</h1><p>{PROSE[0]}<p>{PROSE[1]} &amp; more &#8212; &eacute;t&eacute;"
+    "<ul><li>First point of the list<li>Second point</ul><p>One line<br>Next line<br/>Last line"
+    "<table><tr><th>Pos<th>Driver<tr><td>1<td>Kyle Busch</table>"
+    f"<div hidden>Hidden text of the page template.</div><svg><text>Chart label</text></svg><p>{PROSE[2]}</p>"
+    "<form><input name='q'><button>Search</button></form>"
+    f"<div class='social-share'>Share on Facebook, share on Twitter</div><blockquote>{PROSE[3]}</blockquote></div>"
+    "<footer>Contact us. Terms of use.</footer></body></html>"
+)
+
+
+def test_lxml_and_html_parser_trees_give_the_same_page(monkeypatch):
+    import newsfacts.sources.html as html_module
+
+    assert not html_module._needs_stdlib(MIXED)
+    fast = extract(MIXED)
+    monkeypatch.setattr(html_module, "_needs_stdlib", lambda page: True)
+    assert extract(MIXED) == fast
+    assert fast["text"].startswith(f"{PROSE[0]}\n\n{PROSE[1]} & more — été\n\nFirst point of the list\n\nSecond point")
+    assert "One line\nNext line\nLast line" in fast["text"] and "Pos Driver\n1 Kyle Busch" in fast["text"]
+    assert "Hidden" not in fast["text"] and "Chart" not in fast["text"] and "Share" not in fast["text"]
+    assert fast["title"] == "Floods in Alberton" and fast["url"] == "https://e.org/a" and fast["language"] == "en-GB"
+
+
+def test_markup_html_parser_bounds_is_routed_to_it():
+    from newsfacts.sources.html import LONG_TAG, _needs_stdlib
+
+    assert _needs_stdlib(paras(PROSE[0]) + "<!-- never closed <p>x</p>")
+    assert _needs_stdlib(paras(PROSE[0]) + "<![CDATA[ never closed <p>x</p>")
+    assert _needs_stdlib("<div " + "a=b " * LONG_TAG + ">" + paras(PROSE[0]))
+    assert not _needs_stdlib(paras(PROSE[0]) + "<!-- closed --><p>x</p><![if !IE]><p>y</p><![endif]>")
+    assert not _needs_stdlib("<script>var s = '" + "x" * 2 * LONG_TAG + "';</script>" + paras(PROSE[0]))
+    assert one(page(paras(PROSE[0]) + "<!--x>" * 300_000)).reason == "parse_error"
+
+
+def test_element_cap_holds_on_the_lxml_path():
+    from newsfacts.sources.limits import MAX_HTML_ELEMENTS
+
+    flat = paras(PROSE[0]) + "<b>x</b>" * (MAX_HTML_ELEMENTS + 1)
+    item = one(page(flat), max_chars=10_000_000)
+    assert isinstance(item, Reject) and item.reason == "parse_error" and "elements" in item.detail
+    assert one(page(paras(PROSE[0]) + "<b>x</b>" * 1_000)).text.startswith(PROSE[0])
