@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     fetch_user_agent: str | None = Field(
         None,
         description="User-Agent of every request, also the name robots.txt rules are matched against "
-        "(default: newsfacts/<version> (+https://pypi.org/project/newsfacts/))",
+        "(default: newsfacts/<version>; set it to name a contact, e.g. 'newsfacts/0.1 (+mailto:data@example.org)')",
     )
     fetch_rate_per_host: float = Field(1.0, gt=0, description="requests per second to one host (host:port)")
     fetch_concurrency_per_host: int = Field(2, ge=1, description="requests in flight to one host at once")

@@ -1,6 +1,7 @@
 """Polite http(s) fetching: what every URL newsfacts reads goes through (SOURCE URLs, feeds, sitemaps, pages).
 
-- a clear User-Agent (`newsfacts/<version> (+project URL)`, the `fetch_user_agent` setting);
+- a clear User-Agent (`newsfacts/<version>`, plus the project URL when the package declares one; the
+  `fetch_user_agent` setting to name a contact);
 - per host (`host:port`) at most `concurrency_per_host` requests at once and, for the URLs newsfacts
   discovers (feed entries, sitemap pages and child sitemaps, robots.txt itself), at most `rate_per_host`
   request starts a second; shared by every thread of the process (the flow's page-fetch tasks run in threads);
@@ -34,7 +35,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from newsfacts.sources.urls import is_http_url
 
-PROJECT_URL = "https://pypi.org/project/newsfacts/"
 ROBOTS_TTL_S = 3600.0  # robots.txt is fetched again after an hour
 ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309: parse at least 500 KiB
 
@@ -46,8 +46,20 @@ def version() -> str:
         return "0"
 
 
+def project_url() -> str | None:
+    """The first Project-URL of the installed package's metadata (`[project.urls]`), if it declares one."""
+    try:
+        urls = metadata.metadata("newsfacts").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    return urls[0].partition(",")[2].strip() or None if urls else None
+
+
 def default_user_agent() -> str:
-    return f"newsfacts/{version()} (+{PROJECT_URL})"
+    """`newsfacts/<version> (+<project URL>)`, or `newsfacts/<version>` while the package declares no URL:
+    deployments name their contact with the `fetch_user_agent` setting."""
+    url = project_url()
+    return f"newsfacts/{version()}" + (f" (+{url})" if url else "")
 
 
 class TransientFetchError(OSError):

@@ -113,9 +113,11 @@ def _policy(**kwargs) -> FetchPolicy:
     return FetchPolicy(**{"user_agent": UA, "timeout_s": 5.0, "rate_per_host": 1000.0, **kwargs})
 
 
-def test_default_user_agent_names_the_project_and_a_url():
+def test_default_user_agent_names_the_project_and_its_version():
+    from newsfacts.sources.fetch import version
+
     agent = default_user_agent()
-    assert agent.startswith("newsfacts/") and "(+http" in agent
+    assert agent.startswith(f"newsfacts/{version()}") and "pypi.org" not in agent
 
 
 def test_user_agent_is_sent_and_robots_read_once(server):
