@@ -14,9 +14,8 @@ import time
 from pathlib import Path
 
 import polars as pl
-
-from devscore import DEV_DIR as DEV, ROOT, MemoryWarehouse, gold_articles, load_scorer
-
+from devscore import DEV_DIR as DEV
+from devscore import ROOT, MemoryWarehouse, gold_articles, load_scorer
 from newsfacts.reference.gazetteer import load_gazetteer
 from newsfacts.transforms.locations import extract_locations
 

@@ -15,6 +15,11 @@ Built from packaged open data plus reviewed CSVs under `seeds/gazetteer/`:
   landmarks the packages lack (rows may give only `name` + `place_id` to add an
   alias of a generated place);
 * `seeds/gazetteer/place_points.csv`: point overrides by place_id;
+* derived spellings of the names above: upper-case forms of prominent places,
+  diacritic-free forms (>= 4 characters; the extractor reads a four-letter one only
+  when the article names its country or a ", Division" follows), forms without a transliteration's
+  apostrophe / ayn mark ("Sa'dah" -> "Sadah", not English possessives) and
+  towns / divisions with a hyphenated Arabic article ("Al Hasakah" -> "Al-Hasakah");
 * `seeds/gazetteer/stoplist.csv`: names that are common words: `drop` removes
   the name, `context` keeps it but marks it `ambiguous` (the extractor then
   needs locative context).
@@ -33,7 +38,7 @@ from pathlib import Path
 
 import polars as pl
 
-BUILD_VERSION = "8"
+BUILD_VERSION = "9"
 MIN_CITY_POPULATION = 500
 CENTROID_CITY_POPULATION = 5000
 MIN_ALT_NAME_POPULATION = 100_000
@@ -60,6 +65,8 @@ GAZETTEER_SCHEMA = pl.Schema(
 )
 
 _LATIN = re.compile(r"^[A-Z\u00C0-\u00DE][A-Za-z\u00C0-\u024F'’\.\- ]*[A-Za-z\u00C0-\u024F\.]$")
+# apostrophes and ayn / hamza marks inside transliterated names ("Sa'dah", "Dar'a", "Maʿarrat")
+_TRANSLIT_MARKS = r"['’ʿʾ‘]"
 _SEED_FILES = ("supplement.csv", "place_points.csv", "stoplist.csv")
 
 
@@ -339,8 +346,24 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
     # diacritic-free spellings as English news writes them ("Tamil Nādu" -> "Tamil Nadu")
     folded = base.filter(pl.col("mention_kind") == "toponym", pl.col("name_kind") != "upper").with_columns(
         pl.col("name").map_elements(_strip_marks, return_dtype=pl.String), name_kind=pl.lit("folded")
-    ).filter(pl.col("name") != pl.col("place_name"), pl.col("name").str.len_chars() >= 5)
+    ).filter(pl.col("name") != pl.col("place_name"), pl.col("name").str.len_chars() >= 4)
     base = pl.concat([base, folded.join(base.select("name", "place_id"), on=["name", "place_id"], how="anti")])
+    # transliterations without the apostrophe / ayn mark ("Sa'dah" -> "Sadah") and with a hyphenated
+    # Arabic article ("Al Hasakah" -> "Al-Hasakah"): English news writes both ways
+    spelled = base.filter(pl.col("mention_kind") == "toponym", pl.col("name_kind") != "upper")
+    variants = pl.concat([
+        # (not an English possessive: "Queen's Park" is not written "Queens Park")
+        spelled.filter(
+            pl.col("name").str.contains(r"\w['’ʿʾ‘]\w"), ~pl.col("name").str.contains(r"\w['’]s\b")
+        ).with_columns(
+            pl.col("name").str.replace_all(_TRANSLIT_MARKS, ""), name_kind=pl.lit("folded")
+        ),
+        spelled.filter(
+            pl.col("name").str.contains(r"^(?:Al|Ad|Ar|An|As|Ash|At|Az|El) \w{3}"),
+            pl.col("feature_type").is_in(["city", "admin1", "admin2"]),
+        ).with_columns(pl.col("name").str.replace(" ", "-", literal=True), name_kind=pl.lit("folded")),
+    ]).filter(pl.col("name").str.len_chars() >= 5)
+    base = pl.concat([base, variants.join(base.select("name", "place_id"), on=["name", "place_id"], how="anti")])
     # typographic apostrophe variants ("Côte d'Ivoire" / "Côte d’Ivoire")
     base = pl.concat([
         base,

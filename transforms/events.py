@@ -735,7 +735,8 @@ def _article_locations(
 ) -> tuple[list[dict], list[int], dict | None]:
     """Mentions with offsets sorted by start, their starts, and the article's most frequent
     place (toponyms first; a dateline's place, where the story was filed, only when there is
-    no other), the fallback event location."""
+    no other; ties go to the place whose country the article names most, then to the first
+    mentioned), the fallback event location."""
     locs = sorted(
         (r for r in locs if r.get("start_char") is not None and r.get("end_char") is not None),
         key=lambda r: r["start_char"],
@@ -753,8 +754,11 @@ def _article_locations(
     eligible = body or eligible
     main_loc = None
     if eligible:
-        top_key = Counter(key(r) for r in eligible).most_common(1)[0][0]
-        main_loc = next(r for r in eligible if key(r) == top_key)
+        # most mentions first; among equals, the place in the country the article names most
+        # ("St Albans Prison in Port Elizabeth (..., Eastern Cape)"), then the first mentioned
+        counts = Counter(key(r) for r in eligible)
+        votes = Counter(r.get("country_code") for r in eligible)
+        main_loc = max(eligible, key=lambda r: (counts[key(r)], votes[r.get("country_code")]))
     return locs, [r["start_char"] for r in locs], main_loc
 
 

@@ -6,12 +6,16 @@ Steps (all per batch, vectorised in polars except the phrase matcher's greedy pa
    name (case-sensitive, so "turkey" or "reading" never match);
 2. mention filters: sentence-initial common words, person/title context
    ("President Jordan", "Paris Hilton"), names the stop-list marks `ambiguous`
-   unless they have locative context ("in Nice", "Nice, France");
+   unless they have locative context ("in Nice", "Nice, France", "Nice (France)"), and a town or
+   division name that is part of a longer Arabic name the gazetteer lacks
+   ("Ras Al Ain", "Jabal al-Zawiya", "Busra Esh-Sham": `_JOINED_BEFORE` / `_JOINED_AFTER`);
+   a four-letter diacritic-free spelling ("Beja" for Béja) is read only where the article
+   names its country or a ", Division" after it confirms it;
 3. resolution: each mention's candidate places are scored with a type prior
    (country > continent > admin1 > city by population, national capitals
    boosted, primary names over alternate names), article context (a place in a
    country, or in a division, that the article names elsewhere wins) and the
-   "Paris, Texas" pattern (the next name narrows the candidates);
+   "Paris, Texas" / "Paris (Texas)" pattern (the next name narrows the candidates);
 4. discourse pass (`_discourse`): the confident readings of the article's OTHER names support
    candidates in the same country / division or within `NEAR_KM`, then one sense per discourse
    (every mention of a name takes the name's best place); villages (< 5,000 people) and small
@@ -78,6 +82,16 @@ _FUNCTION_WORDS = (
     "Across", "Outside", "Inside", "Northern", "Southern", "Eastern", "Western", "Central", "North",
     "South", "East", "West", "Greater", "Downtown", "Upstate", "Rural", "Urban", "Old", "New",
 )
+# Arabic / Levantine name heads ("Ras", "Jabal", "Wadi", ...), optionally with an article, right
+# before a match make it the tail of a longer name ("Ras Al Ain" is not Al Ain, "Jabal al-Zawiya" is
+# not Zawiya); an article-hyphen word right after it makes it the head of one ("Busra Esh-Sham")
+_NAME_HEADS = (
+    "Ras", "Jabal", "Jebel", "Jbel", "Tell", "Tal", "Tall", "Wadi", "Bir", "Khan", "Deir", "Dayr", "Kafr",
+    "Kfar", "Beit", "Bayt", "Jisr", "Ain", "Ayn", "Umm", "Abu", "Qasr", "Hisn", "Mazraat", "Khirbet",
+)
+_ARTICLES = r"(?:[Aa]l|[Ee]l|[Aa][dnrstz]|[Aa]sh|[Ee][dnrsz]|[Ee]sh|[Ee]ch)"
+_JOINED_BEFORE = rf"(?:^|[^\w-])(?:{'|'.join(_NAME_HEADS)})(?:\s+|-)(?:{_ARTICLES}[-\s])?$"
+_JOINED_AFTER = rf"^[-\s]{_ARTICLES}-\w"
 _OPTIONAL_FLAGS = ("ambiguous", "capital", "person_name")
 
 _TYPE_PRIOR = {
@@ -103,7 +117,12 @@ def _context(cands: pl.LazyFrame, articles: pl.LazyFrame) -> pl.LazyFrame:
             prev_initial=pl.col("before").str.contains(r"(?:^|[.!?:;]\s+|\n\s*|[\"“‘(\[]\s*|—\s*)\S+\s+$"),
             next_word=pl.col("after").str.extract(r"^\s+(\S+)", 1),
             after_gap=pl.col("after").str.len_chars() - pl.col("after").str.strip_chars_start().str.len_chars() - 1,
-            comma_next=pl.col("after").str.extract(r"^,\s+((?:[A-Z][\w’'.-]*)(?:\s+[A-Z][\w’'.-]*)*)", 1),
+            # the name after ", " or in a parenthesis opening right after ("Concepcion (Biobio)"; not an
+            # abbreviation there: "Marco Rubio (R-FL)")
+            comma_next=pl.coalesce(
+                pl.col("after").str.extract(r"^,\s+((?:[A-Z][\w’'.-]*)(?:\s+[A-Z][\w’'.-]*)*)", 1),
+                pl.col("after").str.extract(r"^\s*\(\s*([A-Z][a-z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)", 1),
+            ),
             # headline-style context: most words around the mention are capitalised
             title_case=(
                 pl.concat_str([pl.col("before"), pl.col("after")], separator=" ")
@@ -112,6 +131,8 @@ def _context(cands: pl.LazyFrame, articles: pl.LazyFrame) -> pl.LazyFrame:
                 .str.count_matches(r"\b\w+").cast(pl.Float64).clip(1.0, None)
             ) > 0.6,
             sentence_initial=pl.col("before").str.contains(r"(?:^|[.!?:;]\s+|\n\s*|[\"“‘(\[]\s*|—\s*)$"),
+            # the match is the tail or head of a longer name the gazetteer lacks (`_JOINED_BEFORE`)
+            joined=pl.col("before").str.contains(_JOINED_BEFORE) | pl.col("after").str.contains(_JOINED_AFTER),
         )
         .drop("text", "before", "after")
     )
@@ -381,6 +402,7 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
     )
     keep = (
         pl.col("matched_text").str.contains(r"^[A-Z\u00C0-\u00DE]")
+        & ~(pl.col("joined") & ~pl.col("has_country"))
         # an upper-case name of a small place only in a dateline ("EDMONTON, Ky. -")
         & (~pl.col("only_upper") | big_place | pl.col("has_country") | pl.col("comma_next").is_not_null())
         & ~(pl.col("ambiguous") & ~locative)
@@ -436,6 +458,10 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
             & ((pl.col("c_type") == "country") | (pl.col("c_a1") == pl.col("admin1_code")))
         )
         .drop("c_a1", "c_type")
+        # a four-letter diacritic-free spelling ("Beja" for Béja) is often an English word or a given name
+        # ("Bank", "Riad"): that reading needs the article to name its country or a ", Division" after it
+        .filter(~((pl.col("name_kind") == "folded") & (pl.col("name").str.len_chars() == 4)
+                  & ~pl.col("ctx_country").fill_null(False) & ~pl.col("comma_hit")))
         # one row per reading; several gazetteer rows can give it (main and alternate names, package
         # and supplement): keep the main name's row, then order by what later steps read, so reruns agree
         .sort(

@@ -198,3 +198,48 @@ def test_property_datelines_match_the_line_anchored_regex(texts):
         for m in _DATELINE_REFERENCE.finditer(text)
     ]
     assert found.rows() == expected
+
+
+_JOIN_GAZ = _gaz([
+    ("Al Ain", "292932", "Al Ain City", "city", "AE", "01", 24.19, 55.76, 408_733, "toponym", "main", False, False),
+    ("Zawiya", "2210247", "Zawiya", "city", "LY", "61", 32.76, 12.73, 186_123, "toponym", "main", False, False),
+    ("Syria", "163843", "Syria", "country", "SY", None, 35.0, 38.0, 22_000_000, "toponym", "main", False, False),
+    ("Syrian", "163843", "Syria", "country", "SY", None, 35.0, 38.0, 22_000_000, "demonym", "main", False, False),
+])
+
+
+def test_a_name_inside_a_longer_arabic_name_is_not_matched():
+    arts = pl.LazyFrame({"article_id": ["a0", "a1", "a2", "a3"], "text": [
+        "Shells fell on a farm outside Ras Al Ain in northern Syria on Tuesday.",
+        "Drones flew over villages in Jabal al-Zawiya and Syrian troops moved north.",
+        "A market in Zawiya Esh-Sharqiya was closed.",
+        "Traders in Al Ain and Zawiya reopened their shops.",
+    ]})
+    out = extract_locations(arts, _JOIN_GAZ).collect()
+    by_article = {a: out.filter(pl.col("article_id") == a)["mention_text"].to_list() for a in ("a0", "a1", "a2", "a3")}
+    assert by_article == {
+        "a0": ["Syria"], "a1": ["Syrian"], "a2": [], "a3": ["Al Ain", "Zawiya"],
+    }
+
+
+def test_a_division_in_parentheses_narrows_the_place_like_a_comma():
+    out = _run("Farmers marched in Paris (Texas) on Friday.", "Farmers marched in Paris (TX) on Friday.")
+    paris = out.filter(pl.col("mention_text") == "Paris").sort("article_id")
+    # an abbreviation in the parenthesis is not read as a division name
+    assert paris["country_code"].to_list() == ["US", "FR"]
+
+
+def test_a_four_letter_spelling_without_accents_needs_its_country_named():
+    gaz = _gaz([
+        ("Béja", "2472774", "Béja", "city", "TN", "17", 36.73, 9.18, 61_568, "toponym", "main", False, False),
+        ("Beja", "2472774", "Béja", "city", "TN", "17", 36.73, 9.18, 61_568, "toponym", "folded", False, False),
+        ("Tunisia", "2464461", "Tunisia", "country", "TN", None, 34.0, 9.0, 11_000_000, "toponym", "main", False, False),
+    ])
+    arts = pl.LazyFrame({"article_id": ["a0", "a1", "a2"], "text": [
+        "Teachers protested in Beja, Tunisia, on Monday.",
+        "Teachers protested in Beja on Monday.",
+        "Teachers protested in Béja on Monday.",
+    ]})
+    out = extract_locations(arts, gaz).collect()
+    beja = out.filter(pl.col("place_id") == "2472774")
+    assert beja["article_id"].to_list() == ["a0", "a2"]
