@@ -15,7 +15,6 @@ from newsfacts.local_server import (
     PrefectApi,
     free_port,
     is_prefect_api,
-    prefect_api,
     running_api,
 )
 from tests.flows.servers import BIN
@@ -104,16 +103,29 @@ def test_other_services_and_closed_ports_are_not_used(not_prefect, tmp_path: Pat
     assert running_api(default=not_prefect) is None
 
 
-def test_temporary_server_url_is_set_before_it_answers(tmp_path: Path, monkeypatch):
+TEMPORARY_SERVER_SCRIPT = """
+import os, sys
+from newsfacts.local_server import is_prefect_api, prefect_api
+with prefect_api(timeout_s=120, default=sys.argv[1]) as api:
+    assert api.origin == "temporary server", api
+    assert os.environ["PREFECT_API_URL"] == api.url
+    assert api.wait() == api.url
+    assert is_prefect_api(api.url)
+assert "PREFECT_API_URL" not in os.environ
+assert not is_prefect_api(api.url)
+print("ok", api.url)
+"""
+
+
+def test_temporary_server_url_is_set_before_it_answers(tmp_path: Path):
     """The temporary server's URL is in PREFECT_API_URL as soon as it is spawned; wait() returns once it answers,
-    and the server is gone after the block."""
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    and the server is gone after the block. In a fresh interpreter: this test process has Prefect configured
+    by other tests' harnesses, which `prefect_api` rightly prefers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path)
     closed = f"http://127.0.0.1:{free_port()}/api"
-    with prefect_api(timeout_s=120, default=closed) as api:
-        assert api.origin == "temporary server"
-        assert os.environ["PREFECT_API_URL"] == api.url
-        assert api.wait() == api.url
-        assert is_prefect_api(api.url)
-    assert "PREFECT_API_URL" not in os.environ
-    assert not is_prefect_api(api.url)
+    proc = subprocess.run(
+        [str(BIN / "python"), "-c", TEMPORARY_SERVER_SCRIPT, closed],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("ok "), proc.stdout + proc.stderr[-3000:]
