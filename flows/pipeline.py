@@ -146,14 +146,14 @@ def read_one_source(
     paths: list[str],
     max_chars: int,
     timeout_s: float,
-    options: ReadOptions | None = None,
-    columns: dict[str, str] | None = None,
+    options: ReadOptions,
+    columns: dict[str, str],
 ) -> SourceItems:
     """Read one SOURCE (its `paths`: a file, a folder's files, or a URL) into records and rejects. A feed or
     sitemap gives its pages to fetch (each then in its own `fetch <url>` task) instead of fetching them here."""
     out = SourceItems(inputs=len(paths), records=[], rejects=[])
     by_type = {RawRecord: out.records, Reject: out.rejects, PageLink: out.pages, Checkpoint: out.checkpoints}
-    with reading(options or ReadOptions(FetchPolicy.from_settings(Settings()), follow_links=False)):
+    with reading(options):
         for path in paths:
             for item in read_source(
                 path, max_chars=max_chars, timeout_s=timeout_s, raise_transient=True, columns=columns
