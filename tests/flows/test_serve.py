@@ -12,7 +12,7 @@ import duckdb
 import httpx
 import pytest
 
-from tests.flows.servers import deployment_id, start_serve, stop, wait_for_run
+from tests.flows.servers import deployment_id, start_serve, stop, wait_for_run, wait_until
 
 ARTICLE = (
     "Floods hit Porto Alegre\n"
@@ -90,10 +90,15 @@ def test_quick_run_then_custom_run(served):
     assert arts["newsfacts-failed-expectations"]["type"] == "table"
     assert "dq-" in arts["newsfacts-dq-report"]["data"]
     assert arts["progress"]["data"] == 100
-    logs = httpx.post(
-        f"{server.api}/logs/filter", json={"logs": {"flow_run_id": {"any_": [quick["id"]]}}, "limit": 200}, timeout=10
-    ).json()
-    assert any(log["message"].startswith("extract: done") for log in logs)  # stage lines reach the UI
+    def extract_logged() -> bool:  # the run's logs are shipped in batches: the last may land after Completed
+        logs = httpx.post(
+            f"{server.api}/logs/filter",
+            json={"logs": {"flow_run_id": {"any_": [quick["id"]]}}, "limit": 200},
+            timeout=10,
+        ).json()
+        return any(log["message"].startswith("extract: done") for log in logs)
+
+    wait_until(extract_logged, 120, "the stage lines in the run's logs")  # stage lines reach the UI
 
     # Custom run: the form names a source by a path relative to the base directory.
     (base / "inbox").mkdir()
