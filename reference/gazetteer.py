@@ -18,7 +18,7 @@ Built from packaged open data plus reviewed CSVs under `seeds/gazetteer/`:
 * derived spellings of the names above: upper-case forms of prominent places,
   diacritic-free forms (>= 4 characters; the extractor reads a four-letter one only
   when the article names its country or a ", Division" follows), forms without a transliteration's
-  apostrophe / ayn mark ("Sa'dah" -> "Sadah", not English possessives) and
+  apostrophe / ayn mark ("Sa'dah" -> "Sadah", "‘Afrīn" -> "Afrin"; not English possessives) and
   towns / divisions with a hyphenated Arabic article ("Al Hasakah" -> "Al-Hasakah");
 * `seeds/gazetteer/stoplist.csv`: names that are common words: `drop` removes
   the name, `context` keeps it but marks it `ambiguous` (the extractor then
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import polars as pl
 
-BUILD_VERSION = "9"
+BUILD_VERSION = "10"
 MIN_CITY_POPULATION = 500
 CENTROID_CITY_POPULATION = 5000
 MIN_ALT_NAME_POPULATION = 100_000
@@ -356,6 +356,10 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
         spelled.filter(
             pl.col("name").str.contains(r"\w['’ʿʾ‘]\w"), ~pl.col("name").str.contains(r"\w['’]s\b")
         ).with_columns(
+            pl.col("name").str.replace_all(_TRANSLIT_MARKS, ""), name_kind=pl.lit("folded")
+        ),
+        # a leading ayn / hamza mark ("‘Afrīn" -> "Afrin"; not Dutch "'s-Gravenwezel")
+        spelled.filter(pl.col("name").str.contains(r"^['’ʿʾ‘][A-Z\u00C0-\u00DE]")).with_columns(
             pl.col("name").str.replace_all(_TRANSLIT_MARKS, ""), name_kind=pl.lit("folded")
         ),
         spelled.filter(
