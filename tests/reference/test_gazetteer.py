@@ -131,3 +131,19 @@ def test_leading_ayn_mark_may_be_left_out(gazetteer):
     # a Dutch "'s-" name is not a transliteration mark: "'s-Hertogenbosch" gives no "s-Hertogenbosch"
     assert gazetteer.filter(pl.col("place_name") == "'s-Hertogenbosch").height > 0
     assert gazetteer.filter(pl.col("name") == "s-Hertogenbosch").height == 0
+
+
+def test_places_geonames_records_without_population_are_villages(gazetteer):
+    # GeoNames gives no population for some district seats ("Hays" in Yemen): kept, as villages
+    hays = gazetteer.filter(pl.col("name") == "Hays", pl.col("country_code") == "YE")
+    assert hays.height == 1 and hays["population"][0] == 0 and hays["feature_type"][0] == "city"
+    # ... so the article's country picks it over the larger namesake elsewhere
+    text = "Mortar fire hit farms in Hays district of western Yemen (Hays, Al Hudaydah) on Tuesday."
+    out = extract_locations(pl.LazyFrame({"article_id": ["a"], "text": [text]}), gazetteer).collect()
+    first = out.filter(pl.col("mention_text") == "Hays").sort("start_char").row(0, named=True)
+    assert first["country_code"] == "YE"
+    # ... but without support in the article such a village is not read
+    alone = extract_locations(
+        pl.LazyFrame({"article_id": ["b"], "text": ["Fans cheered in Hays after the match."]}), gazetteer
+    ).collect()
+    assert "YE" not in alone["country_code"].to_list()
