@@ -39,7 +39,7 @@ from pathlib import Path
 
 import polars as pl
 
-BUILD_VERSION = "11"
+BUILD_VERSION = "12"
 MIN_CITY_POPULATION = 500
 CENTROID_CITY_POPULATION = 5000
 MIN_ALT_NAME_POPULATION = 100_000
@@ -65,9 +65,14 @@ GAZETTEER_SCHEMA = pl.Schema(
     }
 )
 
-_LATIN = re.compile(r"^[A-Z\u00C0-\u00DE][A-Za-z\u00C0-\u024F'’\.\- ]*[A-Za-z\u00C0-\u024F\.]$")
-# apostrophes and ayn / hamza marks inside transliterated names ("Sa'dah", "Dar'a", "Maʿarrat")
-_TRANSLIT_MARKS = r"['’ʿʾ‘]"
+# Latin script, including the letters with dots / breves below of Arabic transliterations (U+1E00-U+1EFF:
+# "Ḩajjah", "Aḑ Ḑāli‘") and their ayn / hamza marks (modifier letters ʻ ʼ ʾ ʿ and ‘)
+_LATIN_LETTERS = "A-Za-z\u00C0-\u024F\u1E00-\u1EFF"
+_LATIN = re.compile(
+    rf"^[‘ʻʿ]?[A-Z\u00C0-\u00DE\u1E00-\u1EFF][{_LATIN_LETTERS}'’‘ʻʼʾʿ\.\- ]*[{_LATIN_LETTERS}\.’‘ʻʼʾʿ]$"
+)
+# apostrophes and ayn / hamza marks inside transliterated names ("Sa'dah", "Dar'a", "Maʿarrat", "Tāʻizz")
+_TRANSLIT_MARKS = r"['’ʿʾ‘ʻʼ]"
 _SEED_FILES = ("supplement.csv", "place_points.csv", "stoplist.csv")
 
 
@@ -355,12 +360,12 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
     variants = pl.concat([
         # (not an English possessive: "Queen's Park" is not written "Queens Park")
         spelled.filter(
-            pl.col("name").str.contains(r"\w['’ʿʾ‘]\w"), ~pl.col("name").str.contains(r"\w['’]s\b")
+            pl.col("name").str.contains(r"\w['’ʿʾ‘ʻʼ]\w"), ~pl.col("name").str.contains(r"\w['’]s\b")
         ).with_columns(
             pl.col("name").str.replace_all(_TRANSLIT_MARKS, ""), name_kind=pl.lit("folded")
         ),
         # a leading ayn / hamza mark ("‘Afrīn" -> "Afrin"; not Dutch "'s-Gravenwezel")
-        spelled.filter(pl.col("name").str.contains(r"^['’ʿʾ‘][A-Z\u00C0-\u00DE]")).with_columns(
+        spelled.filter(pl.col("name").str.contains(r"^['’ʿʾ‘ʻ][A-Z\u00C0-\u00DE]")).with_columns(
             pl.col("name").str.replace_all(_TRANSLIT_MARKS, ""), name_kind=pl.lit("folded")
         ),
         spelled.filter(
