@@ -791,6 +791,23 @@ def _country_votes(locs: list[dict]) -> dict[str, int]:
 _PLACE_BREAK = re.compile(r";|\b(?:after|before|because|since|although|though|whereas|until|unless|while)\b")
 
 
+_PART_OF_TOWN = re.compile(
+    r"\s+(?:neighbou?rhood|area|locality|suburb|quarter|colony|township)\s+(?:of|in)\s+(?:the\s+)?", re.IGNORECASE
+)
+_CONTAINER_WITHIN = 30  # characters from "of" to the containing place's name ("of Bagcilar, Istanbul")
+
+
+def _container(locs: list[dict], loc_starts: list[int], at: int, s1: int) -> dict | None:
+    """The first resolved toponym starting within `_CONTAINER_WITHIN` characters of `at` (and the sentence)."""
+    i = bisect.bisect_left(loc_starts, at)
+    while i < len(locs) and locs[i]["start_char"] < min(s1, at + _CONTAINER_WITHIN):
+        r = locs[i]
+        if r.get("latitude") is not None and (r.get("mention_kind") or "toponym") == "toponym":
+            return r
+        i += 1
+    return None
+
+
 def _place_breaks(text: str, s0: int, s1: int) -> list[tuple[int, int]]:
     """Every _PLACE_BREAK match of the sentence text[s0:s1], for `_break_between`."""
     return [m.span() for m in _PLACE_BREAK.finditer(text, s0, s1)]
@@ -841,6 +858,11 @@ def _sentence_location(
             # ("Colonia" of a Mexican street name read as Cologne)
             stray = bool(votes) and votes.get(r.get("country_code") or "", 0) < max(votes.values())
             key = (other_clause, stray, _SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
+            # "in Palanpur area of Surat city", "Mahmutbey neighborhood of Bagcilar, Istanbul": the name of
+            # a part of a town, which the gazetteer can only read as a namesake town elsewhere, stands
+            # for the place it is said to be part of
+            if text is not None and (part := _PART_OF_TOWN.match(text, r["end_char"])):
+                r = _container(locs, loc_starts, part.end(), s1) or r
             if best is None or key < best:
                 best, loc = key, r
         i += 1

@@ -35,3 +35,21 @@ def test_main_place_is_the_most_mentioned_then_the_first():
     # one mention each, same country: the first mentioned
     _, _, main = _article_locations([norden, sud[0]], text, [(0, len(text))])
     assert main["place_name"] == "Norden"
+
+
+def test_a_part_of_a_town_stands_for_the_town_it_is_part_of():
+    from newsfacts.transforms.events import _sentence_location
+
+    text = "Gunmen shot a trader in Eastfield area of Brookport city (Brookport, Lowland) on Monday."
+    east = _loc("Eastfield", "GB", text.index("Eastfield"))  # a namesake town elsewhere
+    brook = _loc("Brookport", "ZA", text.index("Brookport"))
+    locs = [east, brook]
+    t0 = text.index("shot")
+    place, same_clause = _sentence_location(locs, [r["start_char"] for r in locs], 0, len(text), t0, text, t0 + 4)
+    assert place["place_name"] == "Brookport" and same_clause
+    # without "of <place>" the name stays the event's place
+    text2 = "Gunmen shot a trader in Eastfield area on Monday; Brookport police said."
+    east2, brook2 = _loc("Eastfield", "GB", text2.index("Eastfield")), _loc("Brookport", "ZA", text2.index("Brookport"))
+    place, _ = _sentence_location([east2, brook2], [east2["start_char"], brook2["start_char"]], 0, len(text2), t0,
+                                  text2, t0 + 4)
+    assert place["place_name"] == "Eastfield"
