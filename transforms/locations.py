@@ -6,7 +6,8 @@ Steps (all per batch, vectorised in polars except the phrase matcher's greedy pa
    name (case-sensitive, so "turkey" or "reading" never match);
 2. mention filters: sentence-initial common words, person/title context
    ("President Jordan", "Paris Hilton"), names the stop-list marks `ambiguous`
-   unless they have locative context ("in Nice", "Nice, France", "Nice (France)"), and a town or
+   unless they have locative context ("in Nice", "Nice, France", "Nice (France)", "Raizh district
+   (Sadah)"), and a town or
    division name that is part of a longer Arabic name the gazetteer lacks
    ("Ras Al Ain", "Jabal al-Zawiya", "Busra Esh-Sham": `_JOINED_BEFORE` / `_JOINED_AFTER`);
    a four-letter diacritic-free spelling ("Beja" for Béja) is read only where the article
@@ -100,6 +101,14 @@ _TYPE_PRIOR = {
 }
 
 
+# a name in the parenthesis after a place word names the places containing it: "in Raizh district
+# (Sadah)", "at Bani Siyah area (Raizh, Sadah)", "near Lulimba village (Fizi, Sud-Kivu)"
+_CONTAINING_PLACES = (
+    r"(?i)\b(?:district|area|village|villages|town|city|province|governorate|region|county|municipality|commune|"
+    r"department|camp|valley|frontline|sector|neighbou?rhood|locality|road|highway)\s*\((?:[^()]*,\s*)?$"
+)
+
+
 def _context(cands: pl.LazyFrame, articles: pl.LazyFrame) -> pl.LazyFrame:
     """Add the text around each mention: previous word, next word, sentence start."""
     text = articles.select(pl.col("article_id").cast(pl.String), pl.col("text"))
@@ -133,6 +142,7 @@ def _context(cands: pl.LazyFrame, articles: pl.LazyFrame) -> pl.LazyFrame:
             sentence_initial=pl.col("before").str.contains(r"(?:^|[.!?:;]\s+|\n\s*|[\"“‘(\[]\s*|—\s*)$"),
             # the match is the tail or head of a longer name the gazetteer lacks (`_JOINED_BEFORE`)
             joined=pl.col("before").str.contains(_JOINED_BEFORE) | pl.col("after").str.contains(_JOINED_AFTER),
+            contained=pl.col("before").str.contains(_CONTAINING_PLACES),
         )
         .drop("text", "before", "after")
     )
@@ -368,7 +378,11 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         .then(pl.concat_str([pl.col("country_code").first(), pl.col("admin1_code").first()], separator=".")),
     )
     prev_clean = pl.col("prev_word").str.strip_chars("\"“‘'(")
-    locative = prev_clean.str.to_lowercase().is_in(LOCATIVE_WORDS) | pl.col("comma_next").is_not_null()
+    locative = (
+        prev_clean.str.to_lowercase().is_in(LOCATIVE_WORDS)
+        | pl.col("comma_next").is_not_null()
+        | pl.col("contained")
+    )
     next_cap = pl.col("next_word").str.contains(r"^[A-Z][a-z]") & ~pl.col("next_word").str.strip_chars(".,;:!?’'s").is_in(_PLACE_HEADS)
     prev_cap_name = (
         pl.col("prev_word").str.contains(r"^[A-Z][a-z]+$")

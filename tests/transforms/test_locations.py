@@ -243,3 +243,19 @@ def test_a_four_letter_spelling_without_accents_needs_its_country_named():
     out = extract_locations(arts, gaz).collect()
     beja = out.filter(pl.col("place_id") == "2472774")
     assert beja["article_id"].to_list() == ["a0", "a2"]
+
+
+def test_a_town_in_the_parenthesis_after_a_place_word_is_read():
+    # a town of 50,000 people with its country not named needs locative context; the parenthesis after
+    # "district" / "area" / "village" names the places containing the one before it
+    gaz = _gaz([
+        ("Marrow", "1", "Marrow", "city", "YE", "15", 16.9, 43.8, 51_000, "toponym", "main", False, False),
+    ])
+    read = ["Jets struck farms in Hillside district (Marrow) on Monday.",
+            "Shells hit Hillside area (Upper Vale, Marrow) at dawn.",
+            "Gunmen attacked a bus near Reed village (Marrow).",
+            "Shells hit Marrow at dawn."]  # no locative context: not read
+    out = _run_with(gaz, *read)
+    assert sorted(out["article_id"].to_list()) == ["a0", "a1", "a2"]
+    # a parenthesis after a person or an organisation is no place context
+    assert _run_with(gaz, "Officials said Hillside Group (Marrow) denied it.").height == 0
