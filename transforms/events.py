@@ -206,7 +206,9 @@ _INTENT_TYPES = {"AGREE", "REQUEST", "THREATEN", "REJECT", "ACCUSE"}
 # "in protest of last week's arrest") names a background event, not the reported one.
 _BACKGROUND_BEFORE = re.compile(
     r"\b(?:after|since|following|amid|amidst|during|despite|in the wake of|in retaliation for|"
-    r"in response to|in protest (?:of|at|against)|in connection with)\s+(?:[\w'’-]+,?\s+){0,4}$",
+    r"in response to|in protest (?:of|at|against)|in connection with|"
+    # the grievance of a demonstration ("protest against the unjust arrest of", "rally condemning the killing")
+    r"against|condemning|denouncing|protesting)\s+(?:[\w'’-]+,?\s+){0,4}$",
     re.IGNORECASE,
 )
 # An action announced for the future is coded as the announcement (PLOVER): a promise or
@@ -717,7 +719,7 @@ for _w in _FUTURE_HINTS:
 for _w in _NEG_HINTS:
     _CUE_KIND[_w].append("neg")
 for _w in ("after", "since", "following", "amid", "during", "despite", "in the wake", "in retaliation",
-           "in response", "in protest", "in connection"):
+           "in response", "in protest", "in connection", "against", "condemning", "denouncing", "protesting"):
     _CUE_KIND[_w].append("bg")
 # without one of these a sentence has no _DATE_RE match (month / weekday names, years, relative words)
 for _w in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "monday", "tuesday",

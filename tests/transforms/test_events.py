@@ -314,6 +314,16 @@ def test_background_adjunct_yields_to_the_main_event(lexicon, actors):
     assert top["event_type"] == "COERCE"
 
 
+def test_the_grievance_of_a_demonstration_is_background(lexicon, actors):
+    # the arrest the crowd protests against is not an intervention at this protest
+    top = _top(_run(lexicon, actors,
+                    "Teachers held a protest outside the court on Friday against the unjust arrest of their union leader."))
+    assert (top["event_type"], top["acled_sub_event_type"]) == ("PROTEST", "Peaceful protest")
+    # police arresting demonstrators is
+    top = _top(_run(lexicon, actors, "Teachers held a protest outside the court on Friday; police arrested 12 of them."))
+    assert top["acled_sub_event_type"] == "Protest with intervention"
+
+
 def test_natural_hazards_are_not_events(lexicon, actors):
     ev = _run(
         lexicon, actors,
