@@ -407,3 +407,10 @@ def test_object_of_a_verbal_event_is_secondary(lexicon, actors):
     ev = _run(lexicon, actors, "Bosnian Serbs demanded a truce with Moslem forces in the east.")
     assert _top(ev)["event_type"] == "REQUEST"
     assert set(ev["event_type"]) == {"REQUEST"}  # the truce is what was demanded, not an agreement
+
+
+def test_rockets_or_shells_falling_are_a_shelling(lexicon, actors):
+    for text in ("Two rockets fell near the airport on Tuesday, causing no damage.",
+                 "Mortar shells landed in a market in the north of the city."):
+        top = _top(_run(lexicon, actors, text))
+        assert top["acled_sub_event_type"] == "Shelling/artillery/missile attack", text
