@@ -365,8 +365,10 @@ def _last_json(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
-def cli_run(corpus: Path, warehouse: Path) -> dict:
+def cli_run(corpus: Path, warehouse: Path, stream_chunk: int | None = None) -> dict:
     env = {**os.environ, "COLUMNS": "300", "TERM": "dumb", "NO_COLOR": "1"}
+    if stream_chunk:
+        env["NEWSFACTS_STREAM_CHUNK_ARTICLES"] = str(stream_chunk)
     result, seconds, peak = run_child([str(Path(sys.executable).parent / "newsfacts"), "run", str(corpus), "--warehouse", str(warehouse)], env)
     if result.returncode != 0:
         raise RuntimeError(f"newsfacts run failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
@@ -401,12 +403,12 @@ def bench_size(size: int, args, pool: list[str], work: Path) -> dict:
         raise RuntimeError(result.stderr[-3000:])
     row["extract"] = {**_last_json(result.stdout), "peak_rss_mb": peak}
     if args.cli:
-        row["cli"] = cli_run(corpus, folder / "warehouse")
+        row["cli"] = cli_run(corpus, folder / "warehouse", args.stream_chunk)
         if args.increment:
             more = folder / "increment.jsonl"
             write_jsonl(build_corpus(args.increment, seed=size + 7_000_000, pool=pool, seen=seen), more)
             row["cli_increment"] = {"articles": args.increment, "warehouse_articles_before": size,
-                                    **cli_run(more, folder / "warehouse")}
+                                    **cli_run(more, folder / "warehouse", args.stream_chunk)}
     shutil.rmtree(folder, ignore_errors=True)
     return row
 
@@ -467,6 +469,8 @@ def main() -> None:
     ap.add_argument("--no-cli", dest="cli", action="store_false", help="extract stage only")
     ap.add_argument("--baseline-docs", type=int, default=200, help="articles for quantulum3/flashgeotext (0: skip)")
     ap.add_argument("--json", type=Path, help="also write every measurement here")
+    ap.add_argument("--stream-chunk", type=int, default=None,
+                    help="records per chunk of the CLI runs (NEWSFACTS_STREAM_CHUNK_ARTICLES; default: the setting's)")
     ap.add_argument("--workdir", type=Path, default=None, help="temporary folders go here (default: the system's)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -474,6 +478,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="newsfacts-scale-", dir=args.workdir))
     report: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
                     "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "batch": args.batch,
+                    "stream_chunk": args.stream_chunk,
                     "paragraph_pool": len(pool), "sizes": []}
     try:
         baselines = None

@@ -517,3 +517,96 @@ def write_report(result: GateResult, path: Path) -> tuple[Path, Path]:
         encoding="utf-8",
     )
     return html_path, json_path
+
+
+# --- a streaming run: one result per chunk, merged -----------------------------------
+
+
+def _merge_outcomes(parts: list[tuple[int, int, ExpectationOutcome]]) -> ExpectationOutcome:
+    """One expectation's outcomes over consecutive chunks (each with the row offset of its chunk in the
+    run's table and the chunk's rows of it) as one: failed if it failed in any chunk; element and unexpected
+    counts summed (a passing chunk, validated for success only, counts its rows and no unexpected ones), the
+    percentage recomputed from them (so over all the run's rows, where GX's own is over the non-null values
+    of the column: GX does not report those for a passing chunk); row positions shifted to positions in the whole run's table; the
+    first chunk's observed value unless a chunk failed (then the first failing chunk's); at most
+    EXAMPLES examples, from the failing chunks in order; an error from any chunk."""
+    outcomes = [o for _, _, o in parts]
+    failed = [(offset, o) for offset, _, o in parts if not o.success]
+    first = outcomes[0]
+    elements = unexpected = None
+    if any(o.element_count is not None for o in outcomes):  # GX counted rows in some chunk: row-level
+        elements = sum(rows if o.element_count is None else o.element_count for _, rows, o in parts)
+        unexpected = sum(o.unexpected_count or 0 for o in outcomes)
+    percent = first.unexpected_percent
+    if elements and unexpected is not None:
+        percent = 100.0 * unexpected / elements
+    elif len(outcomes) > 1:
+        percent = None if unexpected is None else 0.0
+    failing_rows: list[int] | None = None
+    if failed and all(o.failing_rows is not None for _, o in failed):
+        failing_rows = [offset + row for offset, o in failed for row in o.failing_rows or []]
+    examples = [
+        replace(e, row=None if e.row is None else offset + e.row) for offset, o in failed for e in o.examples
+    ][:EXAMPLES]
+    shown = failed[0][1] if failed else first
+    return replace(
+        first,
+        success=not failed,
+        element_count=elements,
+        unexpected_count=unexpected,
+        unexpected_percent=percent,
+        observed_value=shown.observed_value,
+        examples=examples,
+        error=next((o.error for o in outcomes if o.error), None),
+        failing_rows=failing_rows if failed else None,
+    )
+
+
+def merge_results(results: list[GateResult]) -> GateResult:
+    """The gate results of a run's chunks (in chunk order) as the run's one result, as if the chunks'
+    tables had been validated concatenated: see `_merge_outcomes` for how one expectation's outcomes
+    combine. Expectations about the table as a whole that chunks cannot see (uniqueness across chunks)
+    are checked by the caller (`with_cross_chunk_duplicates`). Row counts, seconds and timings add up."""
+    if len(results) == 1:
+        return results[0]
+    if not results:
+        return run_gate({})
+    offsets: dict[str, int] = {}
+    grouped: dict[tuple, list[tuple[int, int, ExpectationOutcome]]] = {}
+    for result in results:
+        for o in result.outcomes:
+            key = (o.table, o.expectation_type, o.column, o.description, json.dumps(o.kwargs, sort_keys=True, default=str))
+            grouped.setdefault(key, []).append((offsets.get(o.table, 0), result.row_counts.get(o.table, 0), o))
+        for table, rows in result.row_counts.items():
+            offsets[table] = offsets.get(table, 0) + rows
+    outcomes = [_merge_outcomes(parts) for parts in grouped.values()]
+    timings: dict[str, float] = {}
+    for result in results:
+        for name, seconds in result.timings.items():
+            timings[name] = timings.get(name, 0.0) + seconds
+    row_counts = {t: sum(r.row_counts.get(t, 0) for r in results) for t in results[0].row_counts}
+    return GateResult(
+        success=all(o.success for o in outcomes),
+        outcomes=outcomes,
+        row_counts=row_counts,
+        seconds=sum(r.seconds for r in results),
+        timings=timings,
+    )
+
+
+def with_cross_chunk_duplicates(result: GateResult, duplicates: Mapping[str, int]) -> GateResult:
+    """`result` with the primary-key uniqueness expectation of each table in `duplicates` (table ->
+    rows whose key an earlier chunk of the run already had) failed for the table as a whole: such rows
+    cannot be blamed on one chunk's positions, so they stop the publish."""
+    if not any(duplicates.values()):
+        return result
+    outcomes = []
+    for o in result.outcomes:
+        n = duplicates.get(o.table, 0)
+        if n and o.expectation_type == "expect_column_values_to_be_unique" and o.column == PRIMARY_KEYS.get(o.table):
+            o = replace(
+                o, success=False, unexpected_count=(o.unexpected_count or 0) + n, failing_rows=None,
+                observed_value=f"{n} rows repeat a {o.column} of an earlier chunk of the run",
+            )
+        outcomes.append(o)
+    return replace(result, success=all(o.success for o in outcomes), outcomes=outcomes)

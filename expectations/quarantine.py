@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import polars as pl
-
 from newsfacts.expectations.gate import GateResult
-from newsfacts.schema import DQ_RESULTS, PRIMARY_KEYS, QUARANTINE, conform
 from newsfacts.transforms.ids import id_expr
+
+from newsfacts.schema import DQ_RESULTS, PRIMARY_KEYS, QUARANTINE, conform
 
 FACT_TABLES = ("articles", "locations", "figures", "events")
 # (child table, its column, parent table): a held-back parent takes its children along
@@ -42,6 +42,8 @@ class Quarantined:
     quarantine: pl.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
     stops: list[str] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)  # rows per table before the split
+    reasons: dict[str, dict[str, int]] = field(default_factory=dict)  # table -> reason -> held rows
 
     @property
     def rows(self) -> int:
@@ -154,20 +156,37 @@ def split_quarantine(
     ).collect()
 
     counts = {table: held[table].height for table in FACT_TABLES if held[table].height}
-    for table, n in counts.items():
-        total = tables[table].height
-        if total and n / total > max_share:
-            why = held[table]["reason"].value_counts(sort=True)["reason"].head(3).to_list()
-            stops.append(
-                f"{n} of {total} {table} rows quarantined ({n / total:.0%}), above the {max_share:.0%} limit: "
-                + ", ".join(why)
-            )
+    reasons = {
+        table: dict(held[table]["reason"].value_counts(sort=True).iter_rows()) for table in counts
+    }
+    totals = {table: tables[table].height for table in FACT_TABLES}
+    stops.extend(share_stops(counts, totals, reasons, max_share))
     return Quarantined(
         tables={t: kept[t].drop("_row") for t in FACT_TABLES},
         quarantine=quarantine,
         counts=counts,
         stops=stops,
+        totals=totals,
+        reasons=reasons,
     )
+
+
+def share_stops(
+    counts: Mapping[str, int], totals: Mapping[str, int], reasons: Mapping[str, Mapping[str, int]], max_share: float
+) -> list[str]:
+    """Why the publish must stop for the quarantine share: one message per table whose quarantined rows
+    (`counts`) are more than `max_share` of its rows (`totals`, quarantined ones included), naming the three
+    commonest reasons (`reasons`: table -> reason -> rows). A streaming run applies it to its totals."""
+    stops = []
+    for table, n in counts.items():
+        total = totals.get(table, 0)
+        if total and n / total > max_share:
+            why = sorted(reasons.get(table, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+            stops.append(
+                f"{n} of {total} {table} rows quarantined ({n / total:.0%}), above the {max_share:.0%} limit: "
+                + ", ".join(reason for reason, _ in why)
+            )
+    return stops
 
 
 def dq_results(gate: GateResult, *, run_id: str, now: datetime) -> pl.DataFrame:

@@ -127,7 +127,7 @@ def _print_summary(summary, db_path: Path) -> None:
 @app.command()
 def run(
     sources: Annotated[Optional[list[str]], typer.Argument(help="files, folders (recursive) or http(s) URLs; default: the bundled sample articles")] = None,
-    warehouse: Annotated[Optional[Path], typer.Option("--warehouse", help="warehouse folder (default: ./data)")] = None,
+    warehouse: Annotated[Optional[str], typer.Option("--warehouse", help="warehouse folder, or an object-store URL shared by several machines: s3://bucket/prefix, gs://, az://, file:// (credentials from the environment; default: ./data)")] = None,
     dask_address: Annotated[Optional[str], typer.Option("--dask-address", help="run extraction on this Dask scheduler (tcp://host:8786)")] = None,
     column: Annotated[Optional[list[str]], typer.Option("--column", help="CSV/Parquet column of an article field, FIELD=COLUMN (repeatable), e.g. --column text=story; fields: text, title, url, published_at, source, language, id")] = None,
 ) -> None:
@@ -142,7 +142,8 @@ def run(
     try:
         expand_sources([settings.resolve_source(s) for s in sources or []])
         columns = _column_mapping(settings.columns, column or [])
-    except (SourceError, ValueError) as exc:
+        warehouse_dir, remote_url = _warehouse_arg(settings, warehouse)
+    except (SourceError, ValueError) as exc:  # a refused warehouse URL too (its message hides credentials)
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE)
     from newsfacts.expectations.gate import preload
@@ -151,7 +152,6 @@ def run(
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the temporary Prefect server goes too
     interactive = console.is_terminal
     reporter = RichReporter(console) if interactive else PlainReporter()
-    warehouse_dir = str(settings.resolve(warehouse)) if warehouse else None
     try:
         with prefect_api() as api:  # a running server, else a temporary one, spawned but not waited for
             # imports Prefect (PREFECT_API_URL is set) while a temporary server boots in its own process
@@ -185,11 +185,35 @@ def run(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_CRASH)
     except Exception as exc:
+        if remote_url is not None:
+            from newsfacts.warehouse.remote import RemotePushError
+
+            if isinstance(exc, RemotePushError):
+                console.print(f"[red]run published into the local mirror, not pushed yet:[/red] {exc}", soft_wrap=True)
+                raise typer.Exit(EXIT_CRASH)
         console.print(f"[red]run crashed; nothing of this run was published:[/red] {type(exc).__name__}: {exc}")
         raise typer.Exit(EXIT_CRASH)
     finally:
         progress.install(None)
     _print_summary(summary, Path(summary.warehouse) / "newsfacts.duckdb")
+    if remote_url is not None:
+        console.print(f"pushed to {remote_url} (this machine's mirror: {summary.warehouse}); a local copy to query: "
+                      f"uv run newsfacts sync --warehouse {remote_url} --to DIR", soft_wrap=True)
+
+
+def _warehouse_arg(settings, warehouse: str | None) -> tuple[str | None, str | None]:
+    """(the flow's warehouse_dir parameter, the remote URL or None) for `--warehouse`: a folder resolved against
+    the base directory, or an object-store URL checked here, before Prefect records it as a parameter
+    (RemoteURLError, a ValueError, for credentials in it). Without the option: the warehouse_url setting."""
+    from newsfacts.settings import is_url
+    from newsfacts.warehouse.remote_url import parse
+
+    if warehouse and is_url(warehouse):
+        url = str(parse(warehouse))
+        return url, url
+    if warehouse:
+        return str(settings.resolve(warehouse)), None
+    return None, (str(parse(settings.warehouse_url)) if settings.warehouse_url else None)
 
 
 def _column_mapping(configured: dict[str, str], pairs: list[str]) -> dict[str, str] | None:
@@ -256,6 +280,50 @@ def serve(
     console.print(f"serving newsfacts deployments to {PREFECT_API_URL.value()} (base directory {base}); Ctrl-C stops")
     prefect_serve(
         *build_deployments(settings, cron=cron, sources=source), print_starting_message=True, limit=limit, query_seconds=poll_seconds
+    )
+
+
+@app.command()
+def sync(
+    warehouse: Annotated[Optional[str], typer.Option("--warehouse", help="the remote warehouse, e.g. s3://bucket/prefix (default: the warehouse_url setting)")] = None,
+    to: Annotated[Optional[Path], typer.Option("--to", help="the local folder to build or update (default: ./data)")] = None,
+) -> None:
+    """Copy a remote warehouse into a local folder and build its DuckDB file (tables, marts, parquet_* views).
+
+    Downloads only the commits and Parquet parts the folder does not hold yet (a second sync with nothing new
+    downloads nothing), then rebuilds the DuckDB file if anything came in. First pushes what a run on this
+    machine committed to its mirror and could not push. Credentials come from the environment, or from the
+    Prefect Secret block named by NEWSFACTS_WAREHOUSE_CREDENTIALS_BLOCK.
+    Exit status: 0 done, 1 failed (the folder keeps what it had), 2 usage error.
+    """
+    from newsfacts.settings import Settings
+    from newsfacts.warehouse.publish import PublishError
+    from newsfacts.warehouse.remote import RemoteError, open_store
+    from newsfacts.warehouse.remote import sync as sync_remote
+    from newsfacts.warehouse.remote_url import RemoteURLError, parse
+
+    settings = Settings()
+    url = warehouse or settings.warehouse_url
+    if not url:
+        raise _query_error("no remote warehouse: give --warehouse s3://bucket/prefix (or set NEWSFACTS_WAREHOUSE_URL)", EXIT_USAGE)
+    try:
+        url = str(parse(url))
+    except RemoteURLError as exc:
+        raise _query_error(str(exc), EXIT_USAGE)
+    folder = settings.resolve(to) if to else settings.warehouse_path
+    mirror = settings.model_copy(update={"warehouse_url": url}).remote_mirror_path
+    try:  # credentials: the Prefect Secret block `warehouse_credentials_block` names, else the environment
+        done = sync_remote(url, folder, mirror=mirror, store=open_store(settings, url))
+    except (RemoteError, PublishError) as exc:
+        raise _query_error(str(exc), 1)
+    if done.pushed:
+        console.print(f"pushed {len(done.pushed)} commits an earlier run on this machine left in {mirror}", soft_wrap=True)
+    console.print(
+        f"synced {url} into {folder}: {len(done.pull.commits)} new commits, {len(done.pull.downloaded)} parts "
+        f"downloaded ({done.stats.bytes_down / 1e6:.1f} MB); DuckDB file "
+        + ("rebuilt" if done.rebuilt else "up to date")
+        + "; rows: " + ", ".join(f"{table} {n}" for table, n in done.rows.items()),
+        soft_wrap=True,
     )
 
 

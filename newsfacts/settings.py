@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,6 +30,12 @@ COLUMN_FIELDS = ("text", "title", "url", "published_at", "source", "language", "
 def bundled_seeds() -> Path:
     """The `seeds/` folder shipped with the package (the checkout's folder in an editable install)."""
     return Path(str(resources.files("newsfacts.seeds")))
+
+
+def is_url(value: str) -> bool:
+    """True for `scheme://...` (s3://, gs://, file://, ...): an object-store warehouse, not a folder."""
+    scheme, sep, _ = value.partition("://")
+    return bool(sep) and len(scheme) > 1 and scheme.replace("+", "").replace("-", "").isalnum()
 
 
 def default_base_dir() -> Path:
@@ -82,6 +88,28 @@ class Settings(BaseSettings):
         20, ge=1, description="a publish compacts a table once more small parts than this could be merged"
     )
     compact_small_mb: float = Field(64.0, gt=0, description="Parquet parts under this size (MB) are merged")
+    # remote storage (docs/warehouse.md "Remote storage")
+    warehouse_url: str | None = Field(
+        None,
+        description="an object-store URL (s3://bucket/prefix, gs://, az://, file://...) runs publish to instead of "
+        "a local folder; credentials come from the environment (AWS_ACCESS_KEY_ID, ...), never from the URL. "
+        "A warehouse_dir given as a URL lands here",
+    )
+    warehouse_credentials_block: str | None = Field(
+        None,
+        description="name of a Prefect Secret block holding the object store's credentials as a JSON object "
+        '(e.g. {"aws_access_key_id": "...", "aws_secret_access_key": "..."}); default: from the environment',
+    )
+    remote_mirror_dir: Path | None = Field(
+        None, description="where the local mirrors of remote warehouses live (default: <cache_dir>/remote)"
+    )
+    # streaming (docs/architecture.md "Streaming")
+    stream_chunk_articles: int = Field(
+        5_000, ge=1, description="records read, deduplicated, extracted, validated and staged together: what a run holds in memory"
+    )
+    publish_duckdb_memory_mb: int = Field(
+        256, ge=16, description="memory DuckDB may use while it builds the warehouse file (it spills to disk beyond it)"
+    )
     # input formats
     columns: dict[str, str] = Field(
         default_factory=dict,
@@ -89,6 +117,18 @@ class Settings(BaseSettings):
         "fields not named use the defaults (text/body/content, title, url, published_at/date/published, source, "
         "language/lang, id)",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _warehouse_url_from_dir(cls, data: object) -> object:
+        """`warehouse_dir` given as a URL (`--warehouse s3://...`, NEWSFACTS_WAREHOUSE_DIR, a flow parameter)
+        is the remote warehouse: moved to `warehouse_url` instead of being mangled into a path."""
+        if isinstance(data, dict):
+            given = data.get("warehouse_dir")
+            if isinstance(given, str) and is_url(given):
+                data = {**data, "warehouse_url": given}
+                data.pop("warehouse_dir")
+        return data
 
     @field_validator("columns")
     @classmethod
@@ -124,6 +164,18 @@ class Settings(BaseSettings):
     @property
     def warehouse_path(self) -> Path:
         return self.resolve(self.warehouse_dir)
+
+    @property
+    def remote_mirror_path(self) -> Path:
+        """The local mirror of `warehouse_url` a run publishes into before pushing (under the cache folder,
+        one per URL)."""
+        import hashlib
+
+        if not self.warehouse_url:
+            raise ValueError("no warehouse_url is set")
+        digest = hashlib.sha1(self.warehouse_url.rstrip("/").encode("utf-8")).hexdigest()[:16]
+        base = self.resolve(self.remote_mirror_dir) if self.remote_mirror_dir else self.cache_path / "remote"
+        return base / digest
 
     @property
     def cache_path(self) -> Path:

@@ -22,10 +22,11 @@ event has none. ACLED coding rules are in the lexicon; demonstrations are coded 
 article (`_escalate_protests`). See docs/extraction.md, "Events".
 
 Pure: frames in, frames out. Lexicon words (triggers, context words, actor nouns,
-negation / future cues) are found for the whole batch at once with polars'
-Aho-Corasick (`_scan_batch`, word boundaries checked in polars); the per-article
-logic then runs in Python on those offsets. Mentions are scored and pruned before
-the costlier actor / location / date attachment.
+negation / future / date / toll cues) are found for the whole batch in one pass of polars'
+Aho-Corasick (`_scan_groups`, character offsets and word boundaries in polars); the per-article
+logic then runs in Python on those offsets, with the case-insensitive clause patterns run
+case-sensitively on an ASCII article's lower-cased text (transforms/casefold.py). Mentions
+are scored and pruned before the costlier actor / location / date attachment.
 """
 from __future__ import annotations
 
@@ -35,12 +36,12 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 import polars as pl
+from newsfacts.transforms.casefold import folded
 from newsfacts.transforms.events_tolls import TOLL_CUES, Toll, article_tolls, event_toll
 from newsfacts.transforms.ids import id_expr
-from newsfacts.transforms.offsets import byte_to_char_offsets
 from newsfacts.transforms.sentences import sentence_spans
 
 from newsfacts.schema import EVENTS, FIGURES, conform
@@ -61,40 +62,80 @@ _WORD_BEFORE = re.compile(r"[\w-]")
 _WORD_AFTER = re.compile(r"\w|-\w")
 
 
+class ScanGroup(NamedTuple):
+    """Words to find in one `_scan_groups` pass: lower-case words and whether hits must be word-bounded."""
+
+    words: list[str]
+    bounded: bool = True
+
+
 def _scan_batch(texts: pl.Series, words: list[str], bounded: bool = True) -> list[list[tuple[int, int, str]]]:
     """Every occurrence of the (lower-case) `words` in each text, overlapping ones included,
     word-bounded (not preceded by a word character or hyphen, not followed by a word
     character or a hyphenated continuation) unless `bounded` is False: per text a list of
-    (start, end, word) in character offsets, sorted by start then longest first.
+    (start, end, word) in character offsets, sorted by start then longest first."""
+    return _scan_groups(texts, [ScanGroup(words, bounded)])[0]
 
-    One Aho-Corasick pass over the whole batch (polars, ASCII case-insensitive); offsets are
-    converted and boundaries checked per text in one linear pass, so a long non-ASCII
-    article with thousands of matches costs no more than its length."""
+
+def _scan_groups(texts: pl.Series, groups: list[ScanGroup]) -> list[list[list[tuple[int, int, str]]]]:
+    """`_scan_batch` of each group, from one Aho-Corasick pass over the whole batch for all their
+    words (polars, ASCII case-insensitive, overlapping: every occurrence of every word); character
+    offsets and the word-boundary test are computed in polars for the whole batch too (the boundary
+    test with ASCII character classes where the neighbouring characters are ASCII, by Python's `\\w`
+    on the few hits next to a non-ASCII character), so Python only groups the kept hits per text."""
     n = texts.len()
-    out: list[list[tuple[int, int, str]]] = [[] for _ in range(n)]
+    outs: list[list[list[tuple[int, int, str]]]] = [[[] for _ in range(n)] for _ in groups]
+    words = sorted({w for g in groups for w in g.words})
     if not words or n == 0:
-        return out
+        return outs
     opts = {"ascii_case_insensitive": True, "overlapping": True}
-    found = pl.DataFrame({"text": texts.fill_null("")}).select(
-        byte=pl.col("text").str.find_many(words, **opts),
-        word=pl.col("text").str.extract_many(words, **opts).list.eval(pl.element().str.to_lowercase()),
+    text = pl.col("text")
+    hits = (
+        pl.DataFrame({"text": texts.fill_null("")})
+        .with_row_index("row")
+        .with_columns(
+            byte=text.str.find_many(words, **opts),
+            word=text.str.extract_many(words, **opts).list.eval(pl.element().str.to_lowercase()),
+            ascii=text.str.len_bytes() == text.str.len_chars(),
+        )
+        .filter(pl.col("byte").list.len() > 0)
+        .explode("byte", "word")
+        .with_columns(
+            start=pl.when(pl.col("ascii")).then(pl.col("byte").cast(pl.Int64)).otherwise(
+                text.cast(pl.Binary).bin.head(pl.col("byte").cast(pl.Int64)).cast(pl.String).str.len_chars().cast(pl.Int64)
+            )
+        )
+        .with_columns(end=pl.col("start") + pl.col("word").str.len_chars().cast(pl.Int64))
     )
-    for row, (text, byte_offsets, matched) in enumerate(
-        zip(texts.fill_null("").to_list(), found["byte"].to_list(), found["word"].to_list())
-    ):
-        if not byte_offsets:
-            continue
-        hits = set()
-        for start, word in zip(byte_to_char_offsets(text, byte_offsets), matched):
-            end = start + len(word)
-            if bounded and (
-                (start > 0 and _WORD_BEFORE.match(text, start - 1, start))
-                or _WORD_AFTER.match(text[end : end + 2])
-            ):
-                continue
-            hits.add((start, end, word))
-        out[row] = sorted(hits, key=lambda m: (m[0], -m[1]))
-    return out
+    if any(g.bounded for g in groups):
+        before = text.str.slice(pl.col("start") - 1, 1)
+        after = text.str.slice(pl.col("end"), 2)
+        hits = hits.with_columns(before=pl.when(pl.col("start") > 0).then(before).otherwise(pl.lit("")), after=after)
+        plain = pl.col("before").str.contains(r"^[\x00-\x7f]?$") & pl.col("after").str.contains(r"^[\x00-\x7f]*$")
+        ascii_ok = ~pl.col("before").str.contains(r"^[A-Za-z0-9_-]") & ~pl.col("after").str.contains(r"^(?:[A-Za-z0-9_]|-[A-Za-z0-9_])")
+        hits = hits.with_columns(plain=plain, bounded_ok=ascii_ok)
+        odd = hits.filter(~pl.col("plain"))
+        if odd.height:  # a neighbour outside ASCII: Python's own \w decides
+            keep = [
+                not (_WORD_BEFORE.match(b) or _WORD_AFTER.match(a))
+                for b, a in zip(odd["before"].to_list(), odd["after"].to_list())
+            ]
+            fixed = odd.select("row", "start", "word", _py_ok=pl.Series(keep, dtype=pl.Boolean)).unique()
+            hits = hits.join(fixed, on=["row", "start", "word"], how="left").with_columns(
+                bounded_ok=pl.when(pl.col("plain")).then(pl.col("bounded_ok")).otherwise(pl.col("_py_ok"))
+            )
+    hits = hits.select("row", "start", "end", "word", *(["bounded_ok"] if any(g.bounded for g in groups) else []))
+    for group, out in zip(groups, outs):
+        keep = pl.col("word").is_in(pl.Series(group.words, dtype=pl.String).implode())
+        if group.bounded:
+            keep = keep & pl.col("bounded_ok")
+        kept = (
+            hits.filter(keep).select("row", "start", "end", "word").unique()
+            .sort(["row", "start", "end"], descending=[False, False, True])
+        )
+        for row, start, end, word in zip(*(kept[c].to_list() for c in ("row", "start", "end", "word"))):
+            out[row].append((start, end, word))
+    return outs
 
 
 def _leftmost_longest(matches: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -227,6 +268,28 @@ _PASSIVE_AFTER = re.compile(r"\s+(?:\w+\s+){0,3}?by\s+")
 # a passive auxiliary right before a participle trigger ("were killed", "was reportedly shot")
 _BE_BEFORE = re.compile(r"\b(?:was|were|been|being|got|gets|get)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 _CONDITION_AFTER = re.compile(r"\b(?:unless|or face|or else|until|if)\b", re.IGNORECASE)
+
+
+class _ClauseRegexes(NamedTuple):
+    """The case-insensitive patterns `_article_mentions` runs around a trigger (`_CLAUSE_RX`), or their
+    case-sensitive twins for the lower-cased text of an ASCII article (`_CLAUSE_RX_LOWER`,
+    transforms/casefold.py)."""
+
+    negation_before: re.Pattern
+    complement_before: re.Pattern
+    background_before: re.Pattern
+    future_before: re.Pattern
+    be_before: re.Pattern
+    condition_after: re.Pattern
+
+
+_CLAUSE_FOLDED = [
+    folded(p) for p in (
+        _NEGATION_BEFORE, _COMPLEMENT_BEFORE, _BACKGROUND_BEFORE, _FUTURE_BEFORE, _BE_BEFORE, _CONDITION_AFTER
+    )
+]
+_CLAUSE_RX = _ClauseRegexes(*(f.pattern for f in _CLAUSE_FOLDED))
+_CLAUSE_RX_LOWER = _ClauseRegexes(*(f.lower for f in _CLAUSE_FOLDED))
 _COOPERATIVE_TYPES = {"AID", "CONSULT", "CONCEDE", "RETREAT", "COOPERATE", "SUPPORT", "AGREE"}
 _CONFLICT_TYPES = {"ASSAULT", "COERCE", "SANCTION", "PROTEST", "MOBILIZE"}
 _VIOLENT_TYPES = {"ASSAULT"}
@@ -292,6 +355,21 @@ _DATE_ANCHOR = re.compile(
 )
 
 
+# every _DATE_ANCHOR position is a word start (\b, then a digit or letter): the anchors at or before
+# an offset are among the word starts before it, each checked with _DATE_ANCHOR.match
+_WORD_START = re.compile(r"\b\w")
+
+
+def _date_anchors(text: str, pos: int, p: int) -> Iterator[int]:
+    """The positions from `pos` to `p` (inclusive) where _DATE_ANCHOR matches, in order: what
+    `_DATE_ANCHOR.finditer(text, pos)` yields up to `p` (its matches are all empty lookaheads), without
+    scanning on past `p` to the next anchor."""
+    for ws in _WORD_START.finditer(text, pos, p + 1):
+        a = ws.start()
+        if _DATE_ANCHOR.match(text, a) is not None:
+            yield a
+
+
 def _date_matches_near(text: str, s0: int, s1: int, cues: tuple[list[int], list[int]]) -> list[re.Match]:
     """The _DATE_RE matches (non-overlapping, leftmost) starting in text[s0:s1], looked for only
     near date cues (month / weekday names, years, relative words: every date expression starts
@@ -299,20 +377,23 @@ def _date_matches_near(text: str, s0: int, s1: int, cues: tuple[list[int], list[
     starts, ends = cues
     out: list[re.Match] = []
     end = s0
+    # the anchors up to `tried` were all tried by the previous cue and matched no date: a match
+    # at an anchor does not depend on the cue, so the next cue starts after them
+    tried = -1
     for j in range(bisect.bisect_left(starts, s0), len(starts)):
         p = starts[j]
         if p >= s1:
             break
         if ends[j] > s1:
             continue
-        for am in _DATE_ANCHOR.finditer(text, max(end, s0, p - 15)):  # (no endpos: it would cut the lookahead)
-            if am.start() > p:
-                break
-            m = _DATE_RE.match(text, am.start())
+        for a in _date_anchors(text, max(end, s0, p - 15, tried + 1), p):
+            m = _DATE_RE.match(text, a)
             if m is not None:
                 out.append(m)
                 end = m.end()
                 break
+        else:
+            tried = p
     return out
 
 
@@ -426,16 +507,21 @@ def _named_elsewhere(text: str, word: str) -> bool:
 
 
 class _NamedElsewhere:
-    """`_named_elsewhere(text, word)` for one article, answered from an index of the words that
-    follow a lower-case word or a comma (built on first use, linear in the text) instead of a scan
-    of the text per sentence opener, which made an article of many sentences with the same
-    capitalised opener ("Gunmen attacked ... . Gunmen ...") quadratic. A word longer than
-    MAX_WORD (hostile text only) is scanned for, once."""
+    """`_named_elsewhere(text, word)` for one article: each distinct word is answered once; the first
+    SCAN_FIRST by a scan of the text, later ones from an index of the words that follow a lower-case
+    word or a comma (built then, linear in the text), since a scan per sentence opener made an
+    article of many sentences with the same or many capitalised openers ("Gunmen attacked ... .
+    Gunmen ...") quadratic. A word longer than MAX_WORD (hostile text only) is scanned for, once."""
 
     MAX_WORD = 64
     # only capitalised tokens are ever asked about (_CAP_NP starts with [A-Z]): index just those
     _TOKEN = re.compile(r"(?<= )[A-Z]\S{0,63}")
     _NOT_ALNUM = re.compile(r"[\W_]")  # not str.isalnum()
+
+    # the first SCAN_FIRST distinct words are scanned for one by one (a few C-level finds each, cheaper
+    # than indexing the whole article for the handful of openers most articles ask about); the index
+    # answers the rest, so the cost stays linear however many openers an article has
+    SCAN_FIRST = 8
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -447,9 +533,15 @@ class _NamedElsewhere:
             if word not in self.long:
                 self.long[word] = _named_elsewhere(self.text, word)
             return self.long[word]
-        if self.index is None:
-            self.index = self._build()
-        return word in self.index
+        if self.index is not None:
+            return word in self.index
+        hit = self.long.get(word)
+        if hit is None:
+            if len(self.long) >= self.SCAN_FIRST:
+                self.index = self._build()
+                return word in self.index
+            hit = self.long[word] = _named_elsewhere(self.text, word)
+        return hit
 
     def _build(self) -> set[str]:
         text, n = self.text, len(self.text)
@@ -460,7 +552,8 @@ class _NamedElsewhere:
                 continue
             tok = m.group()
             # every prefix not followed by a letter or digit ("Al" of "Al-Shabaab", the whole token)
-            out.update(tok[:x.start()] for x in self._NOT_ALNUM.finditer(tok, 1))
+            if not tok.isalnum():
+                out.update(tok[:x.start()] for x in self._NOT_ALNUM.finditer(tok, 1))
             if m.end() >= n or not text[m.end()].isalnum():
                 out.add(tok)
         return out
@@ -810,8 +903,15 @@ def _container(locs: list[dict], loc_starts: list[int], at: int, s1: int) -> dic
     return None
 
 
+# every _PLACE_BREAK match contains one of these ("though" also finds "although")
+_PLACE_BREAK_WORDS = (";", "after", "before", "because", "since", "though", "whereas", "until", "unless", "while")
+
+
 def _place_breaks(text: str, s0: int, s1: int) -> list[tuple[int, int]]:
-    """Every _PLACE_BREAK match of the sentence text[s0:s1], for `_break_between`."""
+    """Every _PLACE_BREAK match of the sentence text[s0:s1], for `_break_between` (none, without a
+    regex scan, when none of _PLACE_BREAK_WORDS occurs there)."""
+    if not any(text.find(w, s0, s1) >= 0 for w in _PLACE_BREAK_WORDS):
+        return []
     return [m.span() for m in _PLACE_BREAK.finditer(text, s0, s1)]
 
 
@@ -959,6 +1059,8 @@ def _article_mentions(
     """Phase 1: coded, scored trigger mentions of one article. Cue words (see _CUES) gate
     the negation / future regexes, which only run when a cue is close before the trigger."""
     fut_cues, neg_cues, bg_cues = cues["fut"], cues["neg"], cues["bg"]
+    # an ASCII article's clause patterns run case-sensitively on its lower-cased text (same offsets)
+    low, rx = (text.lower(), _CLAUSE_RX_LOWER) if text.isascii() else (text, _CLAUSE_RX)
     out: list[_Mention] = []
     occ = _context_occurrences(ctx_hits, lex)
     last_in_sentence: dict[int, tuple[int, _Trigger]] = {}
@@ -989,18 +1091,18 @@ def _article_mentions(
             and not _OPENER_BEFORE.search(text, s0, t0)
         ):
             continue  # capitalised inside a running sentence: part of a name ("Amnesty International")
-        passive = _PASSIVE_AFTER.match(text, t1, s1)
+        passive = _PASSIVE_AFTER.match(text, t1, s1) if text.find("by", t1, s1) >= 0 else None
         by_at = passive.end() if passive else None
-        if by_at is None and _BE_BEFORE.search(text, max(s0, t0 - 30), t0):
+        if by_at is None and rx.be_before.search(low, max(s0, t0 - 30), t0):
             by_at = s1  # a passive with no agent ("a soldier was killed"): the target precedes, no agent side
         ev = _refine(trig, s0, s1, t0, t1, lex, occ, by_at)
         if ev["event_type"] is None:
             continue
         lo = max(s0, t0 - 50)
         if ev["event_type"] not in {"REQUEST", "ACCUSE", "THREATEN", "REJECT"}:
-            fut = _FUTURE_BEFORE.search(text, lo, t0) if _cue_within(fut_cues, lo, t0) else None
+            fut = rx.future_before.search(low, lo, t0) if _cue_within(fut_cues, lo, t0) else None
             if fut is not None:
-                cond = _CONDITION_AFTER.search(text, t1, s1)
+                cond = rx.condition_after.search(low, t1, s1)
                 # "unless" / "or face" makes any announced act a threat; a plain "if" only a conflict act
                 conditional = cond is not None and cond.group(0).lower() != "if"
                 if fut.group("agree") or (fut.group("ready") and ev["event_type"] not in _CONFLICT_TYPES):
@@ -1012,7 +1114,7 @@ def _article_mentions(
                 ev = {"event_type": new_type, "event_mode": None,
                       "acled_event_type": None, "acled_sub_event_type": None}
         lo = max(s0, t0 - 60)
-        negated = _cue_within(neg_cues, lo, t0) and bool(_NEGATION_BEFORE.search(text[lo:t0]))
+        negated = _cue_within(neg_cues, lo, t0) and bool(rx.negation_before.search(low[lo:t0]))
         if negated and ev["event_type"] in _COOPERATIVE_TYPES:
             # "failed to reach agreement", "would not meet demands": a refusal
             ev = {"event_type": "REJECT", "event_mode": None,
@@ -1025,10 +1127,10 @@ def _article_mentions(
             prev is not None
             and prev[1].event_type in _INTENT_TYPES
             and t0 - prev[0] < 80
-            and (_COMPLEMENT_BEFORE.search(text[prev[0]:t0]) or _DIRECT_OBJECT.fullmatch(text, prev[0], t0))
+            and (rx.complement_before.search(low[prev[0]:t0]) or _DIRECT_OBJECT.fullmatch(text, prev[0], t0))
         )
         lo = max(s0, t0 - 60)
-        background = _cue_within(bg_cues, lo, t0) and bool(_BACKGROUND_BEFORE.search(text, lo, t0))
+        background = _cue_within(bg_cues, lo, t0) and bool(rx.background_before.search(low, lo, t0))
         first_in_sentence = si not in last_in_sentence
         last_in_sentence[si] = (t1, trig)
         rel = (t0 - s0) / max(1, s1 - s0)
@@ -1073,7 +1175,10 @@ def _extract_rows(
     pubs = _published_dates(articles["published_at"].to_list()) if "published_at" in articles.columns else [None] * len(ids)
     # one Aho-Corasick pass for trigger forms, context words and actor nouns, then split
     by_form, context_words, actor_words = lex.by_form, lex.context_words, set(lex.actor_words)
-    hits = _scan_batch(articles["text"], sorted(set(by_form) | set(context_words) | actor_words))
+    hits, cue_hits = _scan_groups(
+        articles["text"],
+        [ScanGroup(sorted(set(by_form) | set(context_words) | actor_words)), ScanGroup(_CUES, bounded=False)],
+    )
     trig_hits = [[h for h in hs if h[2] in by_form] for hs in hits]
     # a stop phrase shadows the context words inside it too ("grenade launchers" names no grenade)
     blocks = [[(a, b) for a, b, w in hs if by_form[w].trigger_class == "block"] for hs in trig_hits]
@@ -1083,7 +1188,6 @@ def _extract_rows(
         for hs, bl in zip(hits, blocks)
     ]
     actor_hits = [_leftmost_longest([h for h in hs if h[2] in actor_words]) for hs in hits]
-    cue_hits = _scan_batch(articles["text"], _CUES, bounded=False)
     for n, (aid, text, pub) in enumerate(zip(ids, texts, pubs)):
         if not text:
             continue

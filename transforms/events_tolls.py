@@ -24,13 +24,19 @@ A count split across several events ("1 fatality split among 12 events") reads a
 
 Pure string work; `article_tolls` runs `sentence_tolls` on the sentences holding a cue word
 (TOLL_CUES), `event_toll` combines the tolls of the sentences that describe one event (see
-transforms/events.py).
+transforms/events.py). Speed without changing a result: an ASCII sentence is matched lower-cased
+by case-sensitive twins of the patterns (transforms/casefold.py), a pattern none of whose gate
+strings (`_GATES`) occur in an ASCII sentence is not run, and the period / cumulative wording is
+searched only for a count large enough to need it.
 """
 from __future__ import annotations
 
 import bisect
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from newsfacts.transforms.casefold import folded
 
 _UNITS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -68,10 +74,11 @@ _PRED_ONLY = re.compile(_DEATH_PRED.split("(?P<pred>", 1)[1].rsplit(")", 1)[0].j
 PRED_WINDOW = 160
 
 
-def _pred_windows(seg: str) -> list[tuple[int, int]]:
-    """Merged [start, end) windows of `seg` ending at a death predicate, PRED_WINDOW long."""
+def _pred_windows(seg: str, pred_only: re.Pattern = _PRED_ONLY) -> list[tuple[int, int]]:
+    """Merged [start, end) windows of `seg` ending at a death predicate (`pred_only`: _PRED_ONLY or its
+    case-sensitive twin for a lower-cased ASCII `seg`), PRED_WINDOW long."""
     out: list[tuple[int, int]] = []
-    for m in _PRED_ONLY.finditer(seg):
+    for m in pred_only.finditer(seg):
         a, b = max(0, m.start() - PRED_WINDOW), m.end()
         if out and a <= out[-1][1]:
             out[-1] = (out[-1][0], b)
@@ -200,6 +207,54 @@ TOLL_CUES = (
 )
 
 
+# Literal gates: every match of the regex on the left contains one of these lower-case strings, so
+# in an ASCII sentence (where lower-casing is exactly what re.IGNORECASE folds) a regex none of whose
+# strings occur cannot match and is not run. Non-ASCII sentences always run every regex.
+_GATES: dict[re.Pattern, tuple[str, ...]] = {
+    _TOTAL: ("death", "fatalit"),
+    _NONE_KILLED: ("no one", "nobody", "none", "no casualties", "no fatalities", "no deaths", "without "),
+    _COUNT_AFTER: ("kill", "shot", "shoot", "massacr", "murder", "execut", "behead", "claim", "leav", "left"),
+    _PRED_ONLY: (
+        "kill", "shot", "stabbed", "beaten", "burnt", "burned", "hacked", "lynched", "murdered", "executed",
+        "beheaded", "slain", "massacred", "assassinated", "dead", "died", "perished", "lost their lives",
+        "lost his life", "lost her life", "succumbed", "lifeless", "drowned",
+    ),
+    _BODY: ("bod", "remains", "corpse"),
+    _KILLED_PRONOUN: ("him", "her"),
+}
+
+
+def _may_match(pattern: re.Pattern, low: str, ascii_only: bool) -> bool:
+    """False only when `pattern` cannot match the ASCII sentence whose lower-case form is `low`."""
+    return not ascii_only or any(w in low for w in _GATES[pattern])
+
+
+class _Regexes(NamedTuple):
+    """The patterns sentence_tolls runs: case-insensitive (`_RX`), or their case-sensitive twins for a
+    lower-cased ASCII sentence (`_RX_LOWER`)."""
+
+    total: re.Pattern
+    none_killed: re.Pattern
+    period: re.Pattern
+    cumulative: re.Pattern
+    count_after: re.Pattern
+    not_victim_after: re.Pattern
+    and_group: re.Pattern
+    count_before: re.Pattern
+    including: re.Pattern
+    body: re.Pattern
+    single: re.Pattern
+    killed_pronoun: re.Pattern
+    background: re.Pattern
+    pred_only: re.Pattern
+
+
+
+_FOLDED = [folded(p) for p in (_TOTAL, _NONE_KILLED, _PERIOD, _CUMULATIVE, _COUNT_AFTER, _NOT_VICTIM_AFTER, _AND_GROUP, _COUNT_BEFORE, _INCLUDING, _BODY, _SINGLE, _KILLED_PRONOUN, _BACKGROUND, _PRED_ONLY)]
+_RX = _Regexes(*(f.pattern for f in _FOLDED))
+_RX_LOWER = _Regexes(*(f.lower for f in _FOLDED))
+
+
 def article_tolls(text: str, spans: list[tuple[int, int]], cue_starts: list[int]) -> dict[int, list[Toll]]:
     """`sentence_tolls` of every sentence (index into `spans`, sorted) that holds a cue (the
     sorted start offsets of the article's TOLL_CUES occurrences) and states a toll."""
@@ -226,27 +281,38 @@ def sentence_tolls(text: str, s0: int, s1: int) -> list[Toll]:
         return []
     out: list[Toll] = []
     taken: list[tuple[int, int]] = []
+    # an ASCII sentence is matched lower-cased by case-sensitive twins of the patterns (transforms/casefold.py)
+    ascii_only = seg.isascii()
+    s, rx = (low, _RX_LOWER) if ascii_only else (seg, _RX)
 
     def add(a: int, b: int, value: int, kind: str) -> None:
-        if kind != "total" and a > 0 and _BACKGROUND.search(seg, max(0, a - 40), a):
+        if kind != "total" and a > 0 and rx.background.search(s, max(0, a - 40), a):
             return
         out.append(Toll(s0 + a, s0 + b, value, kind))
         taken.append((a, b))
 
-    for m in _TOTAL.finditer(seg):
+    for m in rx.total.finditer(s) if _may_match(_TOTAL, low, ascii_only) else ():
         raw = m.group("coded") or m.group("toll") or m.group("fat")
         parsed = parse_count(raw)
         if parsed is None:
             continue
         kind = "total" if (m.group("coded") or m.group("toll")) else "stated"
         add(m.start(), m.end(), parsed[0], kind)
-    for m in _NONE_KILLED.finditer(seg):
+    for m in rx.none_killed.finditer(s) if _may_match(_NONE_KILLED, low, ascii_only) else ():
         if not _overlaps(taken, *m.span()):
             add(m.start(), m.end(), 0, "total")
-    period = _PERIOD.search(seg) is not None
-    cumulative = _CUMULATIVE.search(seg) is not None
-    for m in _COUNT_AFTER.finditer(seg):
-        if _overlaps(taken, *m.span()) or _NOT_VICTIM_AFTER.match(seg, m.end("num")):
+    period = cumulative = None  # whether the sentence names a period / cumulative wording: searched when asked
+
+    def too_large(value: int) -> bool:
+        nonlocal period, cumulative
+        if value >= 100 and period is None:
+            period = rx.period.search(s) is not None
+        if value >= CUMULATIVE_MIN and cumulative is None:
+            cumulative = rx.cumulative.search(s) is not None
+        return bool((value >= 100 and period) or (value >= CUMULATIVE_MIN and cumulative))
+
+    for m in rx.count_after.finditer(s) if _may_match(_COUNT_AFTER, low, ascii_only) else ():
+        if _overlaps(taken, *m.span()) or rx.not_victim_after.match(s, m.end("num")):
             continue
         parsed = parse_count(m.group("num"))
         if parsed is None or (m.group("verb").lower().startswith("lea") or m.group("verb").lower() == "left") and not re.match(
@@ -261,40 +327,40 @@ def sentence_tolls(text: str, s0: int, s1: int) -> list[Toll]:
         else:
             # further victim groups: "killing 3 soldiers and 2 civilians"
             pos = end
-            while (g := _AND_GROUP.match(seg, pos)) is not None:
+            while (g := rx.and_group.match(s, pos)) is not None:
                 extra = parse_count(g.group("num"))
-                if extra is None or _NOT_VICTIM_AFTER.match(seg, g.end("num")):
+                if extra is None or rx.not_victim_after.match(s, g.end("num")):
                     break
                 value += extra[0]
                 vague = vague or extra[1]
                 pos = end = g.end()
-        if (period and value >= 100) or (cumulative and value >= CUMULATIVE_MIN):
+        if too_large(value):
             continue
         add(m.start(), end, value, "vague" if vague else "count")
-    windows = _pred_windows(seg)
-    for m in (m for a, b in windows for m in _COUNT_BEFORE.finditer(seg, a, b)):
-        if _overlaps(taken, *m.span()) or _INCLUDING.search(seg, max(0, m.start() - 20), m.start()):
+    windows = _pred_windows(s, rx.pred_only) if _may_match(_PRED_ONLY, low, ascii_only) else []
+    for m in (m for a, b in windows for m in rx.count_before.finditer(s, a, b)):
+        if _overlaps(taken, *m.span()) or rx.including.search(s, max(0, m.start() - 20), m.start()):
             continue
-        if _NOT_VICTIM_AFTER.match(seg, m.end("num")) or _WOUND_BEFORE_PRED.search(m.group("np") or ""):
+        if rx.not_victim_after.match(s, m.end("num")) or _WOUND_BEFORE_PRED.search(m.group("np") or ""):
             continue
         parsed = parse_count(m.group("num"))
         if parsed is None:
             continue
         value, vague = parsed
-        if (period and value >= 100) or (cumulative and value >= CUMULATIVE_MIN):
+        if too_large(value):
             continue
         add(m.start(), m.end(), value, "vague" if vague else "count")
-    for m in _BODY.finditer(seg):
+    for m in rx.body.finditer(s) if _may_match(_BODY, low, ascii_only) else ():
         if _overlaps(taken, *m.span()):
             continue
         parsed = (1, False) if m.group("one") else parse_count(m.group("num"))
         if parsed is not None:
             add(m.start(), m.end(), parsed[0], "vague" if parsed[1] else "count")
-    for m in (m for a, b in windows for m in _SINGLE.finditer(seg, a, b)):
-        if _overlaps(taken, *m.span()) or _INCLUDING.search(seg, max(0, m.start() - 20), m.start()):
+    for m in (m for a, b in windows for m in rx.single.finditer(s, a, b)):
+        if _overlaps(taken, *m.span()) or rx.including.search(s, max(0, m.start() - 20), m.start()):
             continue
         add(m.start(), m.end(), 1, "count")
-    for m in _KILLED_PRONOUN.finditer(seg):
+    for m in rx.killed_pronoun.finditer(s) if _may_match(_KILLED_PRONOUN, low, ascii_only) else ():
         if not _overlaps(taken, *m.span()):
             add(m.start(), m.end(), 1, "count")
     out.sort(key=lambda t: t.start)

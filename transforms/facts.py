@@ -5,6 +5,7 @@ are its upstream tables.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -34,13 +35,24 @@ def extractable(articles: pl.LazyFrame) -> pl.LazyFrame:
     return articles.filter(pl.col("language").is_null() | pl.col("language").is_in(EXTRACTION_LANGUAGES))
 
 
-def extract_facts(articles: pl.LazyFrame, reference: ReferenceData) -> dict[str, pl.DataFrame]:
+STEPS = ("sentences", "locations", "figures", "events", "link")
+
+
+def extract_facts(
+    articles: pl.LazyFrame, reference: ReferenceData, on_step: Callable[[str], None] | None = None
+) -> dict[str, pl.DataFrame]:
     """Fact tables (sentences, locations, figures, events) for the given articles; articles in a language the
-    extraction has no lexicons for (known and not English) yield no facts and stay in `articles`."""
+    extraction has no lexicons for (known and not English) yield no facts and stay in `articles`.
+    `on_step`, if given, is called with each step's name (`STEPS`) as soon as it is done (benchmarks time
+    the steps with it)."""
+    done = on_step or (lambda step: None)
     articles = extractable(articles)
     sentences = split_sentences(articles).collect()
+    done("sentences")
     locations = extract_locations(articles, reference.gazetteer).collect()
+    done("locations")
     figures = extract_figures(articles, reference.figure_lexicon).collect()
+    done("figures")
     events = extract_events(
         articles,
         sentences.lazy(),
@@ -49,7 +61,9 @@ def extract_facts(articles: pl.LazyFrame, reference: ReferenceData) -> dict[str,
         reference.event_lexicon,
         reference.actors,
     ).collect()
+    done("events")
     figures = link_figures_to_events(figures.lazy(), events.lazy(), sentences.lazy()).collect()
+    done("link")
     return {"sentences": sentences, "locations": locations, "figures": figures, "events": events}
 
 

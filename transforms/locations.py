@@ -226,7 +226,11 @@ def _discourse(cand: pl.LazyFrame) -> pl.LazyFrame:
     same country, in the same first-level division, or (for towns and divisions) within
     `NEAR_KM` of it ("Edmonton" near "Cairns", "Columbia" near "Adair County"). Finally one
     sense per discourse: every mention of a name in an article takes the place that scores best
-    for that name over all its mentions (so "London, Ontario" once settles every "London")."""
+    for that name over all its mentions (so "London, Ontario" once settles every "London").
+
+    The frames several later steps read (`first`, `places`, `scored`, `per_place`) are materialised
+    once (`ENGINE`): left lazy, the plan computed each of them again for every use, which doubled the
+    cost of this pass."""
     mention = ["article_id", "start_char"]
     first = _best(cand, "score0", mention).filter(
         # only confident readings support other names (no mutual support among wrong small towns)
@@ -235,7 +239,7 @@ def _discourse(cand: pl.LazyFrame) -> pl.LazyFrame:
     ).select(
         "article_id", "name", o_cc="country_code", o_a1=pl.concat_str(["country_code", "admin1_code"], separator="."),
         o_lat="latitude", o_lon="longitude", o_ft="feature_type",
-    ).unique(["article_id", "name"], keep="first")
+    ).unique(["article_id", "name"], keep="first").collect(engine=ENGINE).lazy()
     # distinct other names per article reading into each country / division
     by_cc = first.drop_nulls("o_cc").group_by("article_id", "o_cc").agg(o_names=pl.col("name"))
     by_a1 = first.drop_nulls("o_a1").group_by("article_id", "o_a1").agg(o_names=pl.col("name"))
@@ -245,7 +249,7 @@ def _discourse(cand: pl.LazyFrame) -> pl.LazyFrame:
         # nearness matters only where there is a choice or a small place needs support
         needs_near=(pl.len().over("article_id", "name") > 1)
         | (pl.col("population").fill_null(0) < SMALL_PLACE_POPULATION),
-    )
+    ).collect(engine=ENGINE).lazy()
     others = lambda col: (pl.col("o_names").list.set_difference(pl.concat_list(pl.col("name")))  # noqa: E731
                           .list.len().fill_null(0).alias(col))
     local = pl.col("feature_type").is_in(["city", "admin2", "landmark"])
@@ -275,12 +279,12 @@ def _discourse(cand: pl.LazyFrame) -> pl.LazyFrame:
     )
     scored = cand.join(support, on=["article_id", "name", "place_id"], how="left").with_columns(
         score=pl.col("score0") + bonus
-    )
+    ).collect(engine=ENGINE).lazy()
     # one sense per discourse: a name's place is the one with the best score over its mentions
     per_place = scored.group_by("article_id", "name", "place_id").agg(
         name_score=pl.col("score").max(), score0=pl.col("score0").max(), ft=pl.col("feature_type").first(),
         comma=pl.col("comma_hit").any(),
-    )
+    ).collect(engine=ENGINE).lazy()
     # context may choose among a name's places, but never turns a country, sea or region that
     # wins on its own into a town ("Mexico", "Atlantic") unless a ", State" pattern says so
     alone = _best(per_place, "score0", ["article_id", "name"]).select(

@@ -22,7 +22,7 @@ Pure: LazyFrame in, LazyFrame out, no I/O.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -119,13 +119,19 @@ class PhraseIndex:
     """A dictionary prepared once for many `match_phrases` calls (what depends on the patterns only).
 
     `patterns`: distinct non-empty patterns with lookup key and word-boundary flags; `aligned`:
-    those the n-gram join finds (large dictionaries only), `rest`: those Aho-Corasick finds."""
+    those the n-gram join finds (large dictionaries only), `rest`: those Aho-Corasick finds.
+    `first_words` (each of `aligned`'s first words -> the most words of a key it starts) and
+    `pattern_of` (key -> pattern) are Python dicts: probing them with a batch's few distinct tokens
+    costs less than the hash table polars builds over the whole dictionary at every `is_in` / join."""
 
     patterns: pl.DataFrame
     aligned: pl.DataFrame
     rest: pl.DataFrame
     case_insensitive: bool
-    first_words: pl.Series  # the distinct first words of `aligned`'s keys: where an n-gram can start
+    # the distinct first words of `aligned`'s keys (where an n-gram can start), each with the most words
+    # of a key it starts (longer n-grams from there are not built)
+    first_words: dict[str, int] = field(default_factory=dict)
+    pattern_of: dict[str, str] = field(default_factory=dict)  # `aligned`'s key -> pattern
 
 
 def compile_phrases(patterns: list[str] | pl.Series, *, case_insensitive: bool = False) -> PhraseIndex:
@@ -133,7 +139,7 @@ def compile_phrases(patterns: list[str] | pl.Series, *, case_insensitive: bool =
     dictionary is matched against many batches (a gazetteer of 250,000 names costs ~0.2 s to prepare)."""
     pats = _prepare_patterns(patterns, case_insensitive)
     if pats.height <= _PREFILTER_ABOVE:
-        return PhraseIndex(pats, pats.clear(), pats, case_insensitive, pl.Series("key", [], pl.String))
+        return PhraseIndex(pats, pats.clear(), pats, case_insensitive)
     # large dictionary: word-aligned patterns of <= _MAX_NGRAM words are found by joining the
     # texts' word n-grams against them; the rest by Aho-Corasick with a per-row prefilter
     # (polars builds one automaton per row, so each row gets only the patterns it may contain)
@@ -142,11 +148,22 @@ def compile_phrases(patterns: list[str] | pl.Series, *, case_insensitive: bool =
         pl.col("word_left"), pl.col("pattern").str.contains(r"\w\.?$"), words <= _MAX_NGRAM
     )
     rest = pats.join(aligned.select("pattern"), on="pattern", how="anti")
-    return PhraseIndex(pats, aligned, rest, case_insensitive, _first_words(aligned))
+    return PhraseIndex(
+        pats, aligned, rest, case_insensitive, _first_words(aligned),
+        dict(zip(aligned["key"].to_list(), aligned["pattern"].to_list())),
+    )
 
 
-def _first_words(aligned: pl.DataFrame) -> pl.Series:
-    return aligned.select(pl.col("key").str.extract(r"^(\w+)", 1)).to_series().unique().sort()
+def _first_words(aligned: pl.DataFrame) -> dict[str, int]:
+    firsts = aligned.select(
+        first=pl.col("key").str.extract(r"^(\w+)", 1), words=pl.col("key").str.count_matches(r"\w+")
+    ).drop_nulls("first").group_by("first").agg(pl.col("words").max())
+    return dict(zip(firsts["first"].to_list(), firsts["words"].to_list()))
+
+
+def _members(values: pl.Series, allowed: dict[str, int] | dict[str, str]) -> list[str]:
+    """The distinct non-null `values` that are in `allowed` (a Python hash lookup per distinct value)."""
+    return [v for v in values.drop_nulls().unique().to_list() if v in allowed]
 
 
 def match_phrases(
@@ -180,7 +197,7 @@ def match_phrases(
     if pats.height <= _PREFILTER_ABOVE:
         return _select(_ac_candidates(lf, pats, case_insensitive, pats["pattern"].to_list()))
     aligned, rest = index.aligned, index.rest
-    parts = [_ngram_candidates(lf, aligned, case_insensitive, index.first_words)]
+    parts = [_ngram_candidates(lf, aligned, case_insensitive, index)]
     if rest.height:
         rows = lf.join(_row_patterns(lf, rest, case_insensitive), on="article_id", how="inner")
         parts.append(_ac_candidates(rows, rest, case_insensitive, pl.col("row_patterns")))
@@ -228,33 +245,66 @@ def _ac_candidates(lf: pl.LazyFrame, pats: pl.DataFrame, case_insensitive: bool,
 
 
 def _ngram_candidates(
-    lf: pl.LazyFrame, pats: pl.DataFrame, case_insensitive: bool, first_words: pl.Series | None = None
+    lf: pl.LazyFrame, pats: pl.DataFrame, case_insensitive: bool, index: PhraseIndex | None = None
 ) -> pl.LazyFrame:
     """Token-aligned substrings of 1.._MAX_NGRAM words (plus a trailing ".") that equal a pattern.
 
     `\\w+|\\W+` splits a text into alternating word / non-word runs covering every character,
     so cumulative run lengths give exact character offsets and any word-bounded occurrence
     of a pattern is a concatenation of consecutive runs starting and ending at word runs, whose
-    first run is a pattern's first word (so only runs in `first_words` start candidates)."""
+    first run is a pattern's first word (so only runs in `index.first_words` start candidates).
+
+    The runs of the batch are materialised once; the following runs of each starting run are
+    gathered by row number (only for the few runs that start a candidate, not shifted over all of
+    them), n-grams are built only up to the most words of a pattern their first word starts, and the
+    candidates are looked up in `index.pattern_of` by their distinct surfaces."""
     fold = _ascii_fold if case_insensitive else (lambda e: e)
-    keys = pats.lazy().select("pattern", "key")
-    if first_words is None:
-        first_words = _first_words(pats)
-    toks = (
-        lf.select("article_id", tok=pl.col("text").str.extract_all(r"\w+|\W+"))
-        .explode("tok")
+    if index is None:
+        index = PhraseIndex(pats, pats, pats.clear(), case_insensitive, _first_words(pats),
+                            dict(zip(pats["key"].to_list(), pats["pattern"].to_list())))
+    runs = (
+        lf.select(
+            "article_id",
+            tok=pl.col("text").str.extract_all(r"\w+|\W+"),
+            # rows sharing an article_id count as one text, as a running sum over article_id does
+            _before=(pl.col("text").str.len_chars().cast(pl.Int64).cum_sum() - pl.col("text").str.len_chars().cast(pl.Int64))
+            .over("article_id"),
+            _group=pl.col("article_id").rank("dense"),
+        )
+        .with_columns(end_char=pl.col("tok").list.eval(pl.element().str.len_chars().cast(pl.Int64).cum_sum()))
+        .explode("tok", "end_char")
         .drop_nulls("tok")
-        .with_columns(tlen=pl.col("tok").str.len_chars().cast(pl.Int64))
-        .with_columns(end_char=pl.col("tlen").cum_sum().over("article_id"))
-        .with_columns(start_char=pl.col("end_char") - pl.col("tlen"))
+        .select(
+            "article_id", "tok", "_group",
+            start_char=pl.col("_before") + pl.col("end_char") - pl.col("tok").str.len_chars().cast(pl.Int64),
+            end_char=pl.col("_before") + pl.col("end_char"),
+        )
+        .collect()
     )
-    shifted = [pl.col("tok").shift(-k) for k in range(2 * _MAX_NGRAM)]
-    same = [pl.col("article_id").shift(-k) == pl.col("article_id") for k in range(2 * _MAX_NGRAM)]
-    ends = [pl.col("end_char").shift(-k) for k in range(2 * _MAX_NGRAM)]
-    base = toks.with_columns(
-        *[pl.when(same[k]).then(shifted[k]).alias(f"t{k}") for k in range(1, 2 * _MAX_NGRAM)],
-        *[ends[k].alias(f"e{k}") for k in range(1, 2 * _MAX_NGRAM)],
-    ).filter(fold(pl.col("tok")).is_in(first_words.implode()))
+    folded = runs.select(fold(pl.col("tok"))).to_series()
+    starting_words = _members(folded, index.first_words)
+    starting = pl.Series("tok", starting_words, dtype=pl.String)
+    at = folded.is_in(starting.implode()).arg_true()
+    n_runs = runs.height
+    gathered = {c: runs[c].gather(at) for c in ("article_id", "start_char", "tok", "end_char", "_group")}
+    # the most words of a pattern this run starts: no longer n-gram from it can be one
+    gathered["_max_words"] = folded.gather(at).replace_strict(
+        starting, pl.Series([index.first_words[w] for w in starting_words], dtype=pl.Int64), return_dtype=pl.Int64
+    ).cast(pl.Int64)  # (an empty series comes back with its own dtype)
+    following = []
+    for k in range(1, 2 * _MAX_NGRAM):
+        j = (at + k).clip(upper_bound=max(n_runs - 1, 0))
+        gathered[f"_t{k}"], gathered[f"_e{k}"], gathered[f"_g{k}"] = (
+            runs["tok"].gather(j), runs["end_char"].gather(j), runs["_group"].gather(j)
+        )
+        gathered[f"_in{k}"] = (at + k) < n_runs
+        # run at + k: null past the last run, its text null past the starting run's article
+        inside = pl.col(f"_in{k}")
+        following += [
+            pl.when(inside & (pl.col(f"_g{k}") == pl.col("_group"))).then(pl.col(f"_t{k}")).alias(f"t{k}"),
+            pl.when(inside).then(pl.col(f"_e{k}")).alias(f"e{k}"),
+        ]
+    base = pl.DataFrame(gathered).select("article_id", "start_char", "tok", "end_char", "_max_words", *following).lazy()
     frames = []
     surface = pl.col("tok")
     for n in range(1, _MAX_NGRAM + 1):
@@ -263,17 +313,19 @@ def _ngram_candidates(
             surface = pl.concat_str([surface, pl.col(f"t{last - 1}"), pl.col(f"t{last}")])
         end = pl.col("end_char") if last == 0 else pl.col(f"e{last}")
         sep = pl.col(f"t{last + 1}")
-        frames.append(base.select("article_id", "start_char", end_char=end, matched_text=surface))
+        longer = base.filter(pl.col("_max_words") >= n)
+        frames.append(longer.select("article_id", "start_char", end_char=end, matched_text=surface))
         frames.append(
-            base.filter(sep.str.starts_with("."))
+            longer.filter(sep.str.starts_with("."))
             .select("article_id", "start_char", end_char=end + 1, matched_text=pl.concat_str([surface, pl.lit(".")]))
         )
-    cands = pl.concat(frames, how="vertical").drop_nulls("matched_text")
-    return (
-        cands.with_columns(key=fold(pl.col("matched_text")))
-        .join(keys, on="key", how="inner")
-        .select(MATCH_SCHEMA.names())
+    cands = pl.concat(frames, how="vertical").drop_nulls("matched_text").with_columns(key=fold(pl.col("matched_text")))
+    cands = cands.collect()
+    found = _members(cands["key"], index.pattern_of)
+    keys = pl.DataFrame(
+        {"pattern": [index.pattern_of[k] for k in found], "key": found}, schema={"pattern": pl.String, "key": pl.String}
     )
+    return cands.lazy().join(keys.lazy(), on="key", how="inner").select(MATCH_SCHEMA.names())
 
 
 def _select(cands: pl.LazyFrame) -> pl.LazyFrame:

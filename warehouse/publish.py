@@ -34,7 +34,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -73,6 +73,7 @@ from newsfacts.warehouse.layout import (
     partition_of,
     staged_path,
 )
+from newsfacts.warehouse.spool import remove_dead_spools
 
 from newsfacts.schema import PRIMARY_KEYS, TABLES, conform
 
@@ -173,6 +174,7 @@ class LocalWarehouse:
     root: Path
     lock_timeout_s: float = 600.0
     compaction: CompactionPolicy | None = None  # None: from the settings (compact_*) when first needed
+    build_memory_mb: int | None = None  # DuckDB's memory limit while building the file; None: the setting
     _lock_depth: int = field(default=0, init=False, repr=False, compare=False)
     _lock_fd: int | None = field(default=None, init=False, repr=False, compare=False)
     _manifests: dict[str, Manifest] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -342,6 +344,14 @@ class LocalWarehouse:
 
         `ingest_date` names the partition (`ingest_date=YYYY-MM-DD`); by default the UTC date the run
         started (`runs.started_at` of this run), else the earliest `articles.ingested_at`, else today (UTC)."""
+        self.publish_files(run_id, tables, {}, ingest_date=ingest_date)
+
+    def publish_files(
+        self, run_id: str, tables: dict[str, pl.DataFrame], files: Mapping[str, Path], *, ingest_date: date | None = None
+    ) -> None:
+        """`publish`, where some tables' rows come as one Parquet file each (`files`: table -> a file in the
+        contract's columns, for example from `merge_unpublished`) instead of a frame: the file is moved into
+        the run's part, never read into memory. A table may be given one way only."""
         with self.locked():
             try:
                 self._recover(adopt_foreign=False, force_rebuild=False)
@@ -354,7 +364,13 @@ class LocalWarehouse:
                     run_id=run_id,
                 ) from exc
             day = ingest_date or _ingest_date(run_id, tables)
-            frames = self._frames(run_id, tables, day)
+            both = sorted(set(tables) & set(files))
+            if both:
+                raise PublishError(
+                    f"publish of run {run_id} refused: nothing committed; nothing staged ({both[0]} given twice)",
+                    run_id=run_id,
+                )
+            frames = self._frames(run_id, {**tables, **{t: _FileRows(Path(f)) for t, f in files.items()}}, day)
             if frames:
                 self._commit(run_id, frames, day)
             elif not self.db_path.exists():
@@ -508,8 +524,13 @@ class LocalWarehouse:
                 path.unlink()
                 removed.append(path)
         shutil.rmtree(self.staging_dir, ignore_errors=True)
+        for spill in self.root.glob(f".{DB_NAME}.*.tmp.tmp"):  # DuckDB's spill folder of a tmp file's build
+            if spill.is_dir():
+                shutil.rmtree(spill, ignore_errors=True)
+                removed.append(spill)
         shutil.rmtree(self.root / f"{COMMITS_DIR}.tmp", ignore_errors=True)
-        return [str(p.relative_to(self.root)) for p in removed]
+        # the spools of runs that died (killed, crashed) before publishing; live runs' spools are locked
+        return [str(p.relative_to(self.root)) for p in removed] + remove_dead_spools(self.root)
 
     def _foreign_parts(self) -> list[Path]:
         committed = {p.path for p in self._committed_parts()}
@@ -551,13 +572,15 @@ class LocalWarehouse:
 
     # --- one commit ----------------------------------------------------------------------------------
 
-    def _frames(self, run_id: str, tables: dict[str, pl.DataFrame], day: date) -> dict[str, pl.DataFrame]:
+    def _frames(
+        self, run_id: str, tables: Mapping[str, "pl.DataFrame | _FileRows"], day: date
+    ) -> dict[str, "pl.DataFrame | _FileRows"]:
         """The run's non-empty tables conformed to the contract, in table order; refuses bad input."""
         fail = f"publish of run {run_id} refused: nothing committed; nothing staged"
         unknown = sorted(set(tables) - set(TABLES))
         if unknown:
             raise PublishError(f"{fail} (unknown table {unknown[0]!r})", run_id=run_id)
-        frames = {}
+        frames: dict[str, pl.DataFrame | _FileRows] = {}
         for table in TABLES:
             frame = tables.get(table)
             if frame is None or frame.height == 0:
@@ -566,7 +589,9 @@ class LocalWarehouse:
             if final.exists():
                 raise PublishError(f"{fail} ({final} exists: run ids must be unique)", run_id=run_id)
             try:
-                frames[table] = conform(frame, TABLES[table]).collect()
+                frames[table] = frame.checked(TABLES[table]) if isinstance(frame, _FileRows) else conform(
+                    frame, TABLES[table]
+                ).collect()
             except Exception as exc:
                 raise PublishError(f"{fail} ({table}: {type(exc).__name__}: {exc})", run_id=run_id) from exc
         if frames and any(m.run_id == run_id for m in self.commits()):
@@ -581,6 +606,51 @@ class LocalWarehouse:
         fsync_file(staged)
         return staged
 
+    def _stage_file(self, path: str, source: Path) -> Path:
+        """Move the finished Parquet file `source` (on this file system) to where the part committed as
+        `path` is staged, fsynced."""
+        staged = self.root / staged_path(path)
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        fsync_file(source)
+        os.replace(source, staged)
+        return staged
+
+    def merge_unpublished(self, table: str, files: list[Path], dest: Path) -> int:
+        """Stream the rows of `files` (Parquet, same columns, e.g. a run's chunks of `table`) into one Parquet
+        file `dest`, without the rows whose primary key is already published (call under `locked()`, as
+        `unpublished`). Holds one row group at a time, plus the table's published keys. Returns the rows
+        written (0: `dest` is not written)."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        key = PRIMARY_KEYS.get(table)
+        known = self.known_keys(table) if key is not None else None
+        value_set = known.to_arrow() if known is not None and known.len() else None
+        writer: pq.ParquetWriter | None = None
+        rows = 0
+        try:
+            for path in files:
+                source = pq.ParquetFile(path)
+                for group in range(source.num_row_groups):
+                    batch = source.read_row_group(group)
+                    if value_set is not None:
+                        keys = batch.column(key)
+                        batch = batch.filter(pc.invert(pc.is_in(keys, value_set=value_set.cast(keys.type))))
+                    if not batch.num_rows:
+                        continue
+                    if writer is None:
+                        writer = pq.ParquetWriter(dest, batch.schema, compression="zstd")
+                    writer.write_table(batch if batch.schema == writer.schema else batch.cast(writer.schema))
+                    rows += batch.num_rows
+        except BaseException:
+            if writer is not None:
+                writer.close()
+            dest.unlink(missing_ok=True)
+            raise
+        if writer is not None:
+            writer.close()
+        return rows
+
     def _write_manifest(self, manifest: Manifest, created: list[Path]) -> None:
         """THE COMMIT POINT: the manifest written to a tmp name, fsynced and renamed into `_commits/`."""
         manifest_file = self.commits_dir / manifest.name
@@ -592,7 +662,7 @@ class LocalWarehouse:
             os.fsync(handle.fileno())
         os.replace(manifest_tmp, manifest_file)
 
-    def _commit(self, run_id: str, frames: dict[str, pl.DataFrame], day: date) -> None:
+    def _commit(self, run_id: str, frames: dict[str, "pl.DataFrame | _FileRows"], day: date) -> None:
         last = self.last_commit()
         manifest = Manifest(
             seq=(last.seq if last else 0) + 1,
@@ -607,7 +677,9 @@ class LocalWarehouse:
             CommitSteps(run_id, f"publish of run {run_id}", f"run {run_id}", ""),
         )
 
-    def _apply(self, manifest: Manifest, writers: dict[str, Callable[[], pl.DataFrame]], steps: CommitSteps) -> None:
+    def _apply(
+        self, manifest: Manifest, writers: "dict[str, Callable[[], pl.DataFrame | _FileRows]]", steps: CommitSteps
+    ) -> None:
         """Commit `manifest` whose new parts `writers` produce (path -> frame): intent, stage, build the DuckDB
         file, COMMIT, move the parts into place, add the Parquet views, swap the DuckDB file, delete what it
         retires. A failure raises PublishError saying what state it left."""
@@ -621,7 +693,11 @@ class LocalWarehouse:
             write_intent(self.commits_dir, steps.intent, [staged_path(p.path) for p in manifest.parts])
             for part in manifest.parts:
                 created.append(self.root / staged_path(part.path))
-                self._stage(part.path, writers[part.path]())
+                produced = writers[part.path]()
+                if isinstance(produced, _FileRows):
+                    self._stage_file(part.path, produced.path)
+                else:
+                    self._stage(part.path, produced)
                 if not at:
                     fault_point(f"staged:{part.table}")
             for folder in {(self.root / staged_path(p.path)).parent for p in manifest.parts}:
@@ -772,6 +848,19 @@ class LocalWarehouse:
             if not path.is_dir():
                 _unlink(path)
 
+    def _build_connection(self, path: Path) -> duckdb.DuckDBPyConnection:
+        """A connection that writes the DuckDB file at `path`: DuckDB 1.5's storage format, and at most
+        `build_memory_mb` of memory (setting `publish_duckdb_memory_mb`; DuckDB spills to `<path>.tmp/`
+        beyond it), so loading a big run's parts does not grow the run's memory with it."""
+        if self.build_memory_mb is None:
+            from newsfacts.settings import Settings
+
+            self.build_memory_mb = Settings().publish_duckdb_memory_mb
+        return duckdb.connect(
+            str(path),
+            config={"storage_compatibility_version": STORAGE_COMPATIBILITY, "memory_limit": f"{self.build_memory_mb}MB"},
+        )
+
     def _build_tmp_database(self, tag: str, commits: list[Manifest], *, parquet_views: bool = True) -> Path:
         """A complete DuckDB file of `commits`, beside the real one, fsynced; its path. `parquet_views=False`:
         without the `parquet_<table>` views, which DuckDB can only create once every file they name is in
@@ -800,7 +889,7 @@ class LocalWarehouse:
             return False
         try:
             shutil.copyfile(self.db_path, path)
-            con = duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+            con = self._build_connection(path)
             try:
                 con.execute("BEGIN")
                 last = commits[-1]
@@ -850,7 +939,7 @@ class LocalWarehouse:
 
     def _add_parquet_views(self, path: Path, commits: list[Manifest]) -> None:
         """Add the `parquet_<table>` views to the DuckDB file at `path` (its parts are in place now); fsynced."""
-        con = duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+        con = self._build_connection(path)
         try:
             parts = committed_parts(commits)
             con.execute("BEGIN")
@@ -865,7 +954,7 @@ class LocalWarehouse:
     def _build_database(self, path: Path, commits: list[Manifest], parquet_views: bool = True) -> None:
         path.unlink(missing_ok=True)
         # written in a storage format DuckDB 1.5 can read: most BI drivers bundle DuckDB 1.x
-        con = duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+        con = self._build_connection(path)
         try:
             con.execute(_sql("ddl.sql"))
             con.execute(COMMITS_DDL)
@@ -874,6 +963,26 @@ class LocalWarehouse:
             con.execute("CHECKPOINT")
         finally:
             con.close()
+
+
+@dataclass(frozen=True)
+class _FileRows:
+    """A table's rows as one finished Parquet file (`publish_files`): committed by moving the file."""
+
+    path: Path
+
+    @property
+    def height(self) -> int:
+        import pyarrow.parquet as pq
+
+        return pq.read_metadata(self.path).num_rows
+
+    def checked(self, schema: pl.Schema) -> "_FileRows":
+        """Itself, when the file has exactly the contract's columns and types; else raises."""
+        found = pl.read_parquet_schema(self.path)
+        if dict(found) != dict(schema):
+            raise ValueError(f"{self.path.name} does not have the contract's columns and types")
+        return self
 
 
 def _ingest_date(run_id: str, tables: dict[str, pl.DataFrame]) -> date:

@@ -1,6 +1,10 @@
 """Death tolls read from sentences (transforms/events_tolls.py) and attached to events."""
+import re
+
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from newsfacts.reference.events import load_actor_dictionary, load_event_lexicon
 from newsfacts.transforms.events import extract_events
 from newsfacts.transforms.events_tolls import (
@@ -144,3 +148,46 @@ def test_same_event_id_and_toll_offsets():
 )
 def test_a_war_total_without_a_period_is_no_toll(sentence):
     assert _values(sentence) == []
+
+
+def _gate_vocabulary() -> list[str]:
+    from newsfacts.transforms.events_tolls import _GATES
+
+    words = sorted({w for p in _GATES for w in re.findall(r"[a-z]+", p.pattern)})
+    return words + ["3", "12", "1,200", "twenty-one", "a", "the", "were", "people"]
+
+
+_GATE_WORDS = _gate_vocabulary()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(_GATE_WORDS), min_size=1, max_size=8),
+    seps=st.lists(st.sampled_from([" ", " ", ", ", "  ", "-", ". "]), min_size=8, max_size=8),
+    upper=st.lists(st.booleans(), min_size=8, max_size=8),
+)
+def test_literal_gates_never_skip_a_match(words, seps, upper):
+    """In an ASCII sentence a gated regex that matches always contains one of its gate strings
+    (lower-cased), so skipping it when none occurs changes nothing."""
+    from newsfacts.transforms.events_tolls import _GATES, _may_match
+
+    sentence = "".join(
+        (w.upper() if up else w) + sep for w, sep, up in zip(words, seps, upper)
+    )
+    for pattern in _GATES:
+        if pattern.search(sentence):
+            assert _may_match(pattern, sentence.lower(), True), (pattern.pattern[:60], sentence)
+
+
+def test_literal_gates_on_every_bundled_sentence():
+    """The same, on every sentence of the bundled articles: gated and ungated tolls agree."""
+    from newsfacts.transforms import events_tolls
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((SEEDS / "articles").glob("*.txt"))]
+    assert texts
+    for text in texts:
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            low = sentence.lower()
+            for pattern in events_tolls._GATES:
+                if pattern.search(sentence):
+                    assert events_tolls._may_match(pattern, low, sentence.isascii())

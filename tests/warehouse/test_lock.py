@@ -45,9 +45,12 @@ HOLDER = """
     import sys, time
     from pathlib import Path
     from newsfacts.warehouse.publish import LocalWarehouse
-    root, marker, hold = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+    root, marker, hold, until = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4])
     with LocalWarehouse(root).locked():
         marker.write_text(repr(time.time()))
+        deadline = time.monotonic() + 120  # hold until the other process has done its part (never forever)
+        while not until.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
         time.sleep(hold)
         (marker.parent / "released").write_text(repr(time.time()))
 """
@@ -57,6 +60,7 @@ WAITER = """
     from pathlib import Path
     from newsfacts.warehouse.publish import LocalWarehouse, WarehouseBusy
     root, out, timeout = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+    out.with_suffix(".asking").write_text("")  # imports done: the holder may start its countdown
     asked = time.time()
     try:
         with LocalWarehouse(root, lock_timeout_s=timeout).locked():
@@ -68,7 +72,9 @@ WAITER = """
 
 def test_second_process_waits_for_the_first(tmp_path: Path):
     root = tmp_path / "wh"
-    holder = _spawn(HOLDER, root, tmp_path / "held", HOLD_S)
+    # the holder keeps the lock until HOLD_S after the waiter has asked for it (a loaded machine may
+    # take longer than that to start the waiter's interpreter)
+    holder = _spawn(HOLDER, root, tmp_path / "held", HOLD_S, tmp_path / "waiter.asking")
     try:
         _wait_for(tmp_path / "held", holder)
         waiter = _spawn(WAITER, root, tmp_path / "waiter", 60)
@@ -83,17 +89,18 @@ def test_second_process_waits_for_the_first(tmp_path: Path):
 
 def test_lock_timeout_raises_warehouse_busy(tmp_path: Path):
     root = tmp_path / "wh"
-    holder = _spawn(HOLDER, root, tmp_path / "held", HOLD_S + 1)
+    # the holder keeps the lock until the waiter has written its outcome
+    holder = _spawn(HOLDER, root, tmp_path / "held", 0, tmp_path / "waiter")
     try:
         _wait_for(tmp_path / "held", holder)
         waiter = _spawn(WAITER, root, tmp_path / "waiter", 0.5)
         _finish(waiter)
         kind, asked, gave_up, *message = (tmp_path / "waiter").read_text().split()
-        assert not (tmp_path / "released").exists()  # the holder still held it when the waiter gave up
     finally:
         _finish(holder)
+    assert float(gave_up) < float((tmp_path / "released").read_text())  # the holder still held it then
     assert kind == "busy", "the waiter got a lock another process held"
-    assert 0.4 <= float(gave_up) - float(asked) < HOLD_S
+    assert 0.4 <= float(gave_up) - float(asked) < 30  # about the 0.5 s timeout (more on a loaded machine)
     assert "another run" in " ".join(message)
 
 
