@@ -28,7 +28,8 @@ def ingest_defaults(settings: Settings, sources: list[str] | None = None) -> dic
     resolved = {"sources": [settings.resolve_source(s) for s in sources]} if sources else {}
     return {
         **resolved,
-        "warehouse_dir": str(settings.warehouse_path),
+        # a remote warehouse (NEWSFACTS_WAREHOUSE_URL) when one is configured, else the folder
+        "warehouse_dir": settings.warehouse_url or str(settings.warehouse_path),
         "batch_size": settings.batch_size,
         "max_workers": settings.max_workers,
         "max_article_chars": settings.max_article_chars,
