@@ -48,6 +48,7 @@ def dev_articles() -> pl.DataFrame:
 def seed_articles() -> pl.DataFrame:
     from newsfacts.sources.readers import expand_sources, read_source
     from newsfacts.sources.records import RawRecord
+    from newsfacts.sources.language import detect as detect_language
     from newsfacts.transforms.articles import RAW_RECORDS, build_articles
 
     from newsfacts.settings import Settings
@@ -60,7 +61,7 @@ def seed_articles() -> pl.DataFrame:
     ]
     raw = pl.DataFrame([vars(r) for r in records], schema=RAW_RECORDS)
     when = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    return build_articles(raw.lazy(), run_id="equality", ingested_at=when).collect()
+    return build_articles(raw.lazy(), run_id="equality", ingested_at=when, detect=detect_language).collect()
 
 
 def bench_articles(docs: int) -> pl.DataFrame:

@@ -17,6 +17,7 @@ import polars as pl
 
 from newsfacts.reference.loader import load_reference
 from newsfacts.settings import Settings
+from newsfacts.sources.language import detect as detect_language
 from newsfacts.transforms.articles import RAW_RECORDS, build_articles
 from newsfacts.transforms.facts import extract_facts
 
@@ -39,7 +40,7 @@ def main() -> None:
                                 "published_at": row.get("published_at")})
     now = datetime.now(timezone.utc)
     articles = (
-        build_articles(pl.DataFrame(records, schema=RAW_RECORDS).lazy(), run_id="dev", ingested_at=now)
+        build_articles(pl.DataFrame(records, schema=RAW_RECORDS).lazy(), run_id="dev", ingested_at=now, detect=detect_language)
         .collect()
         .unique("article_id", keep="first", maintain_order=True)
     )

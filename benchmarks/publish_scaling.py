@@ -19,6 +19,7 @@ from newsfacts.schema import PRIMARY_KEYS
 from newsfacts.settings import Settings
 from newsfacts.sources.readers import expand_sources, read_source
 from newsfacts.sources.records import RawRecord
+from newsfacts.sources.language import detect as detect_language
 from newsfacts.transforms.articles import RAW_RECORDS, build_articles
 from newsfacts.transforms.facts import extract_facts
 from newsfacts.warehouse.publish import LocalWarehouse
@@ -33,7 +34,7 @@ def one_run(n: int) -> dict[str, pl.DataFrame]:
         if isinstance(r, RawRecord)
     ]
     rows = [{**records[i % len(records)], "text": records[i % len(records)]["text"] + f"\nUpdate {i}."} for i in range(n)]
-    articles = build_articles(pl.DataFrame(rows, schema=RAW_RECORDS).lazy(), run_id="r", ingested_at=datetime.now(timezone.utc)).collect()
+    articles = build_articles(pl.DataFrame(rows, schema=RAW_RECORDS).lazy(), run_id="r", ingested_at=datetime.now(timezone.utc), detect=detect_language).collect()
     facts = extract_facts(articles.lazy(), load_reference(settings))
     return {"articles": articles, **{t: facts[t] for t in ("locations", "figures", "events")}}
 

@@ -111,6 +111,7 @@ def write_jsonl(docs: list[dict], path: Path) -> None:
 
 def corpus_articles(corpus: Path):
     import polars as pl
+    from newsfacts.sources.language import detect as detect_language
     from newsfacts.transforms.articles import RAW_RECORDS, build_articles
 
     docs = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
@@ -120,7 +121,7 @@ def corpus_articles(corpus: Path):
          "published_at": [d["published_at"] for d in docs], "language": [None] * len(docs)},
     )
     raw = raw.select([pl.col(c).cast(t) if c in raw.columns else pl.lit(None, t).alias(c) for c, t in RAW_RECORDS.items()])
-    return build_articles(raw.lazy(), run_id="bench", ingested_at=datetime.now(timezone.utc)).collect()
+    return build_articles(raw.lazy(), run_id="bench", ingested_at=datetime.now(timezone.utc), detect=detect_language).collect()
 
 
 _REFERENCE = None

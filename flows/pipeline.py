@@ -32,6 +32,7 @@ from newsfacts.flows.streaming import ArticleDedupe, QuarantineTotals, repeated_
 from newsfacts.reference.loader import load_reference
 from newsfacts.sources import state as feed_state
 from newsfacts.sources.fetch import FetchPolicy
+from newsfacts.sources.language import detect as detect_language
 from newsfacts.sources.pages import PageLink, read_page
 from newsfacts.sources.readers import (
     RawRecord,
@@ -197,7 +198,7 @@ def fetch_page(link: PageLink, policy: FetchPolicy, max_chars: int) -> list[RawR
 @task(name="build-articles", task_run_name="build articles", cache_policy=NO_CACHE, persist_result=False)
 def new_articles(records: pl.DataFrame, dedupe: ArticleDedupe, run_id: str, now: datetime) -> tuple[pl.DataFrame, int]:
     """One chunk's articles not published and not taken by an earlier chunk, and its duplicates."""
-    articles = build_articles(records.lazy(), run_id=run_id, ingested_at=now).collect()
+    articles = build_articles(records.lazy(), run_id=run_id, ingested_at=now, detect=detect_language).collect()
     return dedupe.split(articles)
 
 

@@ -1,6 +1,7 @@
 """Raw input records -> `articles` rows: content ids, parsed timestamps, language, de-duplication."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import polars as pl
@@ -68,28 +69,32 @@ def _clearly_english() -> pl.Expr:
     return (words >= CLEARLY_ENGLISH_WORDS) & (_function_word_share() >= CLEARLY_ENGLISH_SHARE)
 
 
-def _detect_unskipped(rows: pl.Series) -> pl.Series:
-    """The detected language of each (text, skip) row not skipped; NULL for the skipped ones."""
-    from newsfacts.sources.language import detect
-
-    texts, skip = rows.struct.field("text"), rows.struct.field("skip")
-    return pl.Series([None if s else detect(t) for t, s in zip(texts, skip, strict=True)], dtype=pl.String)
+# a language detector: the ISO 639-1 code of a text when it is confident, else None
+Detector = Callable[[str | None], str | None]
 
 
-def guess_language() -> pl.Expr:
+def _detect_unskipped(detect: Detector) -> Callable[[pl.Series], pl.Series]:
+    def run(rows: pl.Series) -> pl.Series:
+        """The detected language of each (text, skip) row not skipped; NULL for the skipped ones."""
+        texts, skip = rows.struct.field("text"), rows.struct.field("skip")
+        return pl.Series([None if s else detect(t) for t, s in zip(texts, skip, strict=True)], dtype=pl.String)
+
+    return run
+
+
+def guess_language(detect: Detector | None = None) -> pl.Expr:
     """The language of rows whose input does not say (rows with a `language` get NULL: their own value is used):
-    'en' for clearly English text (long enough, English function words frequent); else the detector's confident
-    ISO 639-1 code (`sources.language`); else 'en' by the function-word share alone; else NULL. The detector
-    runs only on rows that need it."""
+    'en' for clearly English text (long enough, English function words frequent); else `detect`'s confident
+    ISO 639-1 code (the flow passes `sources.language.detect`; without one this step is skipped); else 'en' by
+    the function-word share alone; else NULL. The detector runs only on rows that need it."""
     given = pl.col("language").str.strip_chars().str.len_chars() > 0
     clear = _clearly_english()
     skip = (given | clear).fill_null(False)
-    detected = pl.struct(pl.col("text"), skip=skip).map_batches(_detect_unskipped, return_dtype=pl.String)
-    return (
-        pl.when(given.fill_null(False)).then(None)
-        .when(clear).then(pl.lit("en"))
-        .otherwise(pl.coalesce(detected, english_by_function_words()))
-    )
+    fallback = english_by_function_words()
+    if detect is not None:
+        detected = pl.struct(pl.col("text"), skip=skip).map_batches(_detect_unskipped(detect), return_dtype=pl.String)
+        fallback = pl.coalesce(detected, fallback)
+    return pl.when(given.fill_null(False)).then(None).when(clear).then(pl.lit("en")).otherwise(fallback)
 
 
 def _given_language() -> pl.Expr:
@@ -98,14 +103,17 @@ def _given_language() -> pl.Expr:
     return pl.when(code.str.len_chars() > 0).then(code).otherwise(None)
 
 
-def build_articles(records: pl.LazyFrame, *, run_id: str, ingested_at: datetime) -> pl.LazyFrame:
-    """One row per record, article_id from the text so the same article always gets the same id."""
+def build_articles(
+    records: pl.LazyFrame, *, run_id: str, ingested_at: datetime, detect: Detector | None = None
+) -> pl.LazyFrame:
+    """One row per record, article_id from the text so the same article always gets the same id; `detect`
+    names the language of texts whose input does not (`guess_language`)."""
     lf = conform(records, RAW_RECORDS)
     return conform(
         lf.with_columns(
             article_id=id_expr("art_", "text"),
             published_at=parse_timestamps("published_at"),
-            language=pl.coalesce(_given_language(), guess_language()),
+            language=pl.coalesce(_given_language(), guess_language(detect)),
             ingested_at=pl.lit(ingested_at).cast(pl.Datetime("us", "UTC")),
             run_id=pl.lit(run_id),
         ),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from newsfacts.sources.language import detect
 from newsfacts.sources.pages import not_article_reason
 from newsfacts.sources.readers import RawRecord, Reject, read_source
 from newsfacts.transforms.articles import build_articles, split_new_articles
@@ -216,7 +217,7 @@ def test_the_same_story_from_a_feed_a_sitemap_and_a_warc_is_one_article():
         {"doc_id": "front2", "source": "Site", "text": "Front page two.", "url": "https://news.example/"},
         {"doc_id": "nourl", "source": "x", "text": "No URL.", "url": None},
     ]
-    articles = build_articles(pl.DataFrame(rows).lazy(), run_id="r", ingested_at=datetime.now(timezone.utc)).collect()
+    articles = build_articles(pl.DataFrame(rows).lazy(), run_id="r", ingested_at=datetime.now(timezone.utc), detect=detect).collect()
     fresh, duplicates = split_new_articles(articles, pl.Series([], dtype=pl.String))
     # same canonical URL (feed, sitemap), then same text (warc): one article
     assert fresh["doc_id"].to_list() == ["feed", "other", "front1", "front2", "nourl"] and duplicates == 2

@@ -39,7 +39,7 @@ def test_only_the_first_characters_are_read():
 
 def _articles(texts: dict[str, str], language: list[str | None] | None = None) -> pl.DataFrame:
     records = pl.DataFrame({"doc_id": list(texts), "text": list(texts.values()), "language": language or [None] * len(texts)})
-    return build_articles(records.lazy(), run_id="r", ingested_at=datetime(2026, 11, 30, tzinfo=timezone.utc)).collect()
+    return build_articles(records.lazy(), run_id="r", ingested_at=datetime(2026, 11, 30, tzinfo=timezone.utc), detect=detect).collect()
 
 
 def test_non_english_articles_are_kept_with_their_language_and_not_extracted():

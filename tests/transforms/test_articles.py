@@ -4,6 +4,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from newsfacts.schema import ARTICLES
+from newsfacts.sources.language import detect as detect_language
 from newsfacts.transforms.articles import build_articles, split_new_articles
 from newsfacts.transforms.ids import stable_id
 
@@ -31,7 +32,7 @@ def test_published_at_parsing_and_language():
             language=[None, None, "EN"],
         ),
         run_id="r",
-        ingested_at=NOW,
+        ingested_at=NOW, detect=detect_language,
     ).collect()
     expected = pl.Series(
         "published_at",
@@ -50,7 +51,7 @@ def test_given_language_wins_and_is_normalised():
             language=["en-GB", " DE ", "", None],
         ),
         run_id="r",
-        ingested_at=NOW,
+        ingested_at=NOW, detect=detect_language,
     ).collect()
     # the input's word wins over the text; a blank language is detected; two letters cannot be told: NULL
     assert frame["language"].to_list() == ["en", "de", "fr", None]
@@ -71,3 +72,18 @@ def test_split_new_articles_drops_known_and_repeats():
     fresh, duplicates = split_new_articles(frame, known)
     assert fresh["doc_id"].to_list() == ["a"]
     assert duplicates == 2
+
+
+def test_the_language_detector_is_passed_in():
+    texts = ["Der Hund schläft im Garten und die Katze auch.", "Short note."]
+    asked: list[str] = []
+
+    def detect(text):
+        asked.append(text)
+        return "de" if "Hund" in text else None
+
+    frame = build_articles(_records(doc_id=["a", "b"], text=texts), run_id="r", ingested_at=NOW, detect=detect).collect()
+    assert frame["language"].to_list() == ["de", None] and asked == texts
+    # without one, only the English function-word rule decides (no model is loaded by the transform)
+    plain = build_articles(_records(doc_id=["a", "b"], text=texts), run_id="r", ingested_at=NOW).collect()
+    assert plain["language"].to_list() == [None, None]

@@ -49,6 +49,7 @@ def publish_like_flow(root: Path, run_id: str, tables: dict[str, pl.DataFrame]) 
 
 def _extract(run_id: str, inputs: list[str], known: pl.Series, now: datetime) -> dict[str, pl.DataFrame]:
     from newsfacts.reference.loader import load_reference
+    from newsfacts.sources.language import detect
     from newsfacts.sources.readers import RawRecord, read_source
     from newsfacts.transforms.articles import (
         RAW_RECORDS,
@@ -65,7 +66,7 @@ def _extract(run_id: str, inputs: list[str], known: pl.Series, now: datetime) ->
     for path in inputs:
         for item in read_source(path, max_chars=settings.max_article_chars, timeout_s=5):
             (records if isinstance(item, RawRecord) else rejects).append(item.__dict__)
-    articles = build_articles(pl.DataFrame(records, schema=RAW_RECORDS).lazy(), run_id=run_id, ingested_at=now).collect()
+    articles = build_articles(pl.DataFrame(records, schema=RAW_RECORDS).lazy(), run_id=run_id, ingested_at=now, detect=detect).collect()
     articles, duplicates = split_new_articles(articles, known)
     facts = extract_facts(articles.lazy(), load_reference(settings))
     reject_frame = conform(
