@@ -60,7 +60,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from newsfacts import progress
-from newsfacts.errors import DataQualityError
+from newsfacts.errors import DataQualityError, interruption
 from newsfacts.schema import (
     PRIMARY_KEYS,
     QUARANTINE,
@@ -573,11 +573,14 @@ def newsfacts_run(
         except DataQualityError:
             raise
         except BaseException as exc:  # a crash, Ctrl-C or SIGTERM: leave a runs row saying so, then re-raise
-            interrupted = isinstance(exc, (KeyboardInterrupt, SystemExit)) or type(exc).__name__ == "TerminationSignal"
-            summary.status = "interrupted" if interrupted else "crashed"
-            summary.reason = (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)[:500]
+            signal_exc = interruption(exc)
+            summary.status = "interrupted" if signal_exc is not None else "crashed"
+            cause = signal_exc or exc
+            summary.reason = (f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__)[:500]
             summary.seconds = round(time.perf_counter() - started, 2)
             _record_unpublished_run(warehouse, summary, now)
+            if signal_exc is not None and signal_exc is not exc:
+                raise signal_exc from exc  # the interruption, not the error Prefect raised while handling it
             raise
 
 

@@ -133,7 +133,7 @@ def run(
 ) -> None:
     """Load, extract, validate and publish articles into the warehouse."""
     from newsfacts import progress
-    from newsfacts.errors import DataQualityError
+    from newsfacts.errors import DataQualityError, interruption
     from newsfacts.local_server import ServerStartError, prefect_api
     from newsfacts.settings import Settings
     from newsfacts.sources.readers import SourceError, expand_sources
@@ -185,6 +185,9 @@ def run(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_CRASH)
     except Exception as exc:
+        if interruption(exc) is not None:  # a signal Prefect's task set-up turned into another error
+            console.print("[red]interrupted; nothing of this run was published[/red]")
+            raise typer.Exit(EXIT_INTERRUPTED)
         if remote_url is not None:
             from newsfacts.warehouse.remote import RemotePushError
 

@@ -93,3 +93,20 @@ def test_sigterm_stops_the_run_and_records_it(tmp_path: Path, corpus: Path):
     finally:
         con.close()
     assert status == "interrupted" and reason.startswith(("TerminationSignal", "KeyboardInterrupt")), reason
+
+
+def test_an_error_raised_while_handling_a_signal_still_counts_as_the_signal():
+    from newsfacts.errors import interruption
+
+    def prefect_setting_up_a_task():
+        try:
+            raise KeyboardInterrupt("signal 15")
+        except KeyboardInterrupt:
+            raise ValueError("Task run is not set")  # what Prefect's crash handling raised
+
+    try:
+        prefect_setting_up_a_task()
+    except ValueError as exc:
+        found = interruption(exc)
+    assert isinstance(found, KeyboardInterrupt)
+    assert interruption(ValueError("a plain crash")) is None
