@@ -33,36 +33,7 @@ import scale
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.flows.servers import BIN, free_port, start_server, stop, wait_until  # noqa: E402
-
-
-def start_dask(env: dict[str, str], logs: Path) -> tuple[str, list]:
-    """A scheduler and two one-thread workers; (address, processes)."""
-    import subprocess
-
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    procs = [subprocess.Popen(
-        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
-        env=env, stdout=(logs / "scheduler.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )]
-    for i in range(2):
-        procs.append(subprocess.Popen(
-            [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-             "--host", "127.0.0.1", "--name", f"w{i}"],
-            env=env, stdout=(logs / f"worker{i}.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-        ))
-    from distributed import Client
-
-    def two_workers() -> bool:
-        try:
-            with Client(address, timeout=5) as client:
-                return len(client.scheduler_info()["workers"]) == 2
-        except OSError:
-            return False
-
-    wait_until(two_workers, 120, "dask scheduler with two workers", procs[0], logs / "scheduler.log")
-    return address, procs
+from tests.flows.servers import BIN, start_dask, start_server, stop  # noqa: E402
 
 
 def run_cli(corpus: Path, warehouse: Path, env: dict[str, str], flags: list[str]) -> dict:

@@ -147,10 +147,8 @@ def child_extract(corpus: Path, batch: int, workers: int) -> dict:
     """The extract stage over the corpus: single process step by step, then a process pool."""
     import polars as pl
     from newsfacts.reference.loader import load_reference
-    from newsfacts.transforms.events import extract_events, link_figures_to_events
+    from newsfacts.transforms.facts import STEPS, extract_facts
     from newsfacts.transforms.figures import extract_figures
-    from newsfacts.transforms.locations import extract_locations
-    from newsfacts.transforms.sentences import split_sentences
 
     from newsfacts.settings import Settings
 
@@ -163,11 +161,10 @@ def child_extract(corpus: Path, batch: int, workers: int) -> dict:
     # warm-up on a few articles: lexicon compilation and first-call costs are not per-article work
     extract_figures(articles.head(20).lazy(), reference.figure_lexicon).collect()
 
-    stages = dict.fromkeys(("sentences", "locations", "figures", "events", "link"), 0.0)
+    stages = dict.fromkeys(STEPS, 0.0)
     rows = dict.fromkeys(("sentences", "locations", "figures", "events"), 0)
     started, cpu = time.perf_counter(), time.process_time()
     for offset in range(0, articles.height, batch):
-        lf = articles.slice(offset, batch).lazy()
         clock = time.perf_counter()
 
         def lap(name: str) -> None:
@@ -175,19 +172,9 @@ def child_extract(corpus: Path, batch: int, workers: int) -> dict:
             stages[name] += time.perf_counter() - clock
             clock = time.perf_counter()
 
-        sentences = split_sentences(lf).collect()
-        lap("sentences")
-        locations = extract_locations(lf, reference.gazetteer).collect()
-        lap("locations")
-        figures = extract_figures(lf, reference.figure_lexicon).collect()
-        lap("figures")
-        events = extract_events(lf, sentences.lazy(), locations.lazy(), figures.lazy(),
-                                reference.event_lexicon, reference.actors).collect()
-        lap("events")
-        figures = link_figures_to_events(figures.lazy(), events.lazy(), sentences.lazy()).collect()
-        lap("link")
-        for name, frame in (("sentences", sentences), ("locations", locations), ("figures", figures), ("events", events)):
-            rows[name] += frame.height
+        facts = extract_facts(articles.slice(offset, batch).lazy(), reference, on_step=lap)
+        for name in rows:
+            rows[name] += facts[name].height
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     out["single"] = {
         "seconds": round(seconds, 2),

@@ -110,3 +110,37 @@ def wait_for_run(api: str, run_id: str, timeout: float = 300) -> dict:
         return run if run.get("state_type") in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
 
     return wait_until(final, timeout, f"flow run {run_id} final")
+
+
+def start_dask(env: dict[str, str], logs: Path, workers: int = 2) -> tuple[str, list[subprocess.Popen]]:
+    """A `dask scheduler` and `workers` one-thread `dask worker` processes on 127.0.0.1, logs in `logs`;
+    returns (scheduler address, processes, scheduler first). Stop them with `stop`, workers first."""
+    from distributed import Client
+
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [subprocess.Popen(
+        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
+        env=env, stdout=(logs / "scheduler.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )]
+    try:
+        for i in range(workers):
+            procs.append(subprocess.Popen(
+                [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
+                 "--host", "127.0.0.1", "--name", f"w{i}"],
+                env=env, stdout=(logs / f"worker{i}.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+            ))
+
+        def all_workers() -> bool:
+            try:
+                with Client(address, timeout=5) as client:
+                    return len(client.scheduler_info()["workers"]) == workers
+            except OSError:
+                return False
+
+        wait_until(all_workers, 120, f"dask scheduler with {workers} workers", procs[0], logs / "scheduler.log")
+    except BaseException:
+        for proc in reversed(procs):
+            stop(proc)
+        raise
+    return address, procs

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.flows.servers import BIN, free_port, stop, wait_until
+from tests.flows.servers import BIN, start_dask, stop
 
 TABLES = {"articles": "article_id", "locations": "location_id", "figures": "figure_id", "events": "event_id"}
 
@@ -26,31 +26,9 @@ def corpus(tmp_path_factory, project_root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def dask_cluster(prefect_server, tmp_path_factory):
-    logs = tmp_path_factory.mktemp("dask")
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**prefect_server.env, "PREFECT_API_URL": prefect_server.api}
-    procs = [subprocess.Popen(
-        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
-        env=env, stdout=(logs / "scheduler.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )]
-    for i in range(2):
-        procs.append(subprocess.Popen(
-            [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-             "--host", "127.0.0.1", "--name", f"w{i}"],
-            env=env, stdout=(logs / f"worker{i}.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-        ))
+    address, procs = start_dask({**prefect_server.env, "PREFECT_API_URL": prefect_server.api},
+                                tmp_path_factory.mktemp("dask"))
     try:
-        from distributed import Client
-
-        def two_workers() -> bool:
-            try:
-                with Client(address, timeout=5) as client:
-                    return len(client.scheduler_info()["workers"]) == 2
-            except OSError:
-                return False
-
-        wait_until(two_workers, 120, "dask scheduler with two workers", procs[0], logs / "scheduler.log")
         yield address
     finally:
         for proc in reversed(procs):
