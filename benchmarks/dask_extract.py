@@ -1,16 +1,24 @@
 """The extract stage of `newsfacts run` in one process, on local processes and on a Dask cluster.
 
-    uv run python benchmarks/dask_extract.py [--docs 6000] [--json /tmp/dask.json]
+    uv run python benchmarks/dask_extract.py [--docs 6000] [--json /tmp/dask.json] [--gx-in-run] [--no-preload]
 
 Starts, on 127.0.0.1, a `prefect server start` (shared by every run, so no run pays for a temporary
-server), a `dask scheduler` and two `dask worker` processes of one thread each, builds a corpus of `--docs`
-distinct news-length articles (benchmarks/scale.py's generator), then runs `newsfacts run` on it into a new
-warehouse each time:
+server), a `dask scheduler` and two `dask worker` processes of one thread each, started with
+`--preload newsfacts.flows.worker` (each imports the pipeline, loads the reference data and takes one polars
+thread before it joins; `--no-preload`: plain workers, which do that in the first run), builds a corpus of
+`--docs` distinct news-length articles (benchmarks/scale.py's generator), then runs `newsfacts run` on it
+into a new warehouse each time:
 
 * one process: `NEWSFACTS_EXECUTOR=threads NEWSFACTS_MAX_WORKERS=1` (batches one after the other);
 * local processes: `NEWSFACTS_EXECUTOR=processes NEWSFACTS_MAX_WORKERS=2`;
-* Dask, twice: `--dask-address tcp://...` (the first run includes each worker's one-off loading of the
-  reference data; the second finds it loaded, as a long-lived cluster does).
+* Dask, twice: `--dask-address tcp://...` (the first run on the freshly started workers, the second as a
+  long-lived cluster's later runs).
+
+The runs validate with a gate service this benchmark starts (`expectations/service.py`, as `newsfacts
+serve` does for the runs it serves), so no run imports Great Expectations itself: that import (about 8 s of
+CPU) would otherwise run in the run's process during its extract stage and take one of the two cores from
+the batches being measured. `--gx-in-run` measures the runs importing GX themselves, as a lone
+`newsfacts run` does.
 
 It reports the `extract` stage seconds each run prints (the batches through Prefect's task runner, not the
 start-up, validation or publishing), articles per second of that stage and each one's ratio to the one-process
@@ -60,6 +68,8 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=6000, help="articles in the corpus")
     ap.add_argument("--batch", type=int, default=500, help="articles per extraction task")
     ap.add_argument("--json", type=Path, help="also write the measurements here")
+    ap.add_argument("--gx-in-run", action="store_true", help="each run imports GX itself (no gate service)")
+    ap.add_argument("--no-preload", action="store_true", help="workers without --preload newsfacts.flows.worker")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="dask-extract-"))
@@ -68,7 +78,14 @@ def main() -> None:
     load_before = os.getloadavg()
     server, server_proc = start_server(work)
     env = {**server.env, "PREFECT_API_URL": server.api, "NEWSFACTS_BATCH_SIZE": str(args.batch)}
-    address, dask_procs = start_dask(env, work)
+    if not args.gx_in_run:
+        from newsfacts.expectations import gate
+        from newsfacts.expectations.service import ADDRESS_ENV, AUTHKEY_ENV, start_gate_service
+
+        start_gate_service()
+        gate._PRELOAD.join()  # GX imported here before any run starts
+        env.update({ADDRESS_ENV: os.environ[ADDRESS_ENV], AUTHKEY_ENV: os.environ[AUTHKEY_ENV]})
+    address, dask_procs = start_dask(env, work, preload=not args.no_preload)
     runs: dict[str, dict] = {}
     try:
         plans = [
@@ -92,7 +109,7 @@ def main() -> None:
     for r in runs.values():
         r["vs_one_process"] = round(base["extract_s"] / r["extract_s"], 2) if r["extract_s"] else None
     same = all(r["rows"] == base["rows"] for r in runs.values())
-    out = {"docs": args.docs, "batch": args.batch, "cpus": os.cpu_count(), "load_before": [round(x, 1) for x in load_before],
+    out = {"docs": args.docs, "batch": args.batch, "gx_in_run": args.gx_in_run, "preload": not args.no_preload, "cpus": os.cpu_count(), "load_before": [round(x, 1) for x in load_before],
            "load_after": [round(x, 1) for x in os.getloadavg()], "same_rows": same, "runs": runs}
     print("| run | extract s | extract art/s | x one process |\n|---|---:|---:|---:|")
     for name, r in runs.items():

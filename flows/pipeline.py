@@ -244,7 +244,12 @@ def extraction_runner(settings: Settings, batches: int):
     if settings.executor == "processes" and batches >= PROCESS_MIN_BATCHES and settings.max_workers > 1:
         from prefect.task_runners import ProcessPoolTaskRunner
 
-        return ProcessPoolTaskRunner(max_workers=min(settings.max_workers, batches))
+        from newsfacts.flows.worker import setup_process
+
+        workers = min(settings.max_workers, batches)
+        # each process: its share of the cores for polars, and the reference data loaded as it starts
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        return ProcessPoolTaskRunner(max_workers=workers, initializer=setup_process, initargs=(threads, settings))
     return ThreadPoolTaskRunner(max_workers=settings.max_workers)
 
 

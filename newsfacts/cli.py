@@ -147,8 +147,10 @@ def run(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE)
     from newsfacts.expectations.gate import preload
+    from newsfacts.expectations.service import ADDRESS_ENV
 
-    preload()  # GX imports while Prefect's server starts and the articles are extracted
+    if not os.environ.get(ADDRESS_ENV):  # a gate service validates with its warm GX
+        preload()  # GX imports while Prefect's server starts and the articles are extracted
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the temporary Prefect server goes too
     interactive = console.is_terminal
     reporter = RichReporter(console) if interactive else PlainReporter()

@@ -112,9 +112,12 @@ def wait_for_run(api: str, run_id: str, timeout: float = 300) -> dict:
     return wait_until(final, timeout, f"flow run {run_id} final")
 
 
-def start_dask(env: dict[str, str], logs: Path, workers: int = 2) -> tuple[str, list[subprocess.Popen]]:
+def start_dask(
+    env: dict[str, str], logs: Path, workers: int = 2, preload: bool = False
+) -> tuple[str, list[subprocess.Popen]]:
     """A `dask scheduler` and `workers` one-thread `dask worker` processes on 127.0.0.1, logs in `logs`;
-    returns (scheduler address, processes, scheduler first). Stop them with `stop`, workers first."""
+    returns (scheduler address, processes, scheduler first). Stop them with `stop`, workers first.
+    `preload`: the workers start with `--preload newsfacts.flows.worker` (ready before the first run)."""
     from distributed import Client
 
     port = free_port()
@@ -127,7 +130,8 @@ def start_dask(env: dict[str, str], logs: Path, workers: int = 2) -> tuple[str, 
         for i in range(workers):
             procs.append(subprocess.Popen(
                 [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                 "--host", "127.0.0.1", "--name", f"w{i}"],
+                 "--host", "127.0.0.1", "--name", f"w{i}",
+                 *(["--preload", "newsfacts.flows.worker"] if preload else [])],
                 env=env, stdout=(logs / f"worker{i}.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True,
             ))
 

@@ -68,3 +68,59 @@ def _workers_that_extracted(address: str) -> dict[str, bool]:
 
     with Client(address, timeout=10) as client:
         return client.run(eval, LOADED_REFERENCE)
+
+
+# evaluated on each worker: what the preload left there before any run sent a batch
+PRELOADED = (
+    "(bool(getattr(__import__('sys').modules.get('newsfacts.flows.pipeline'), '_WORKER_REFERENCE', None)),"
+    " __import__('os').environ.get('POLARS_MAX_THREADS'), __import__('polars').thread_pool_size())"
+)
+
+
+def test_a_preloaded_worker_is_ready_before_the_first_batch(prefect_server, tmp_path: Path):
+    env = {**prefect_server.env, "PREFECT_API_URL": prefect_server.api}
+    env.pop("POLARS_MAX_THREADS", None)
+    address, procs = start_dask(env, tmp_path, workers=1, preload=True)
+    try:
+        from distributed import Client
+
+        with Client(address, timeout=10) as client:
+            (state,) = client.run(eval, PRELOADED).values()
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+    # reference data loaded, and one polars thread for the worker's one task thread (not one per core)
+    assert state == (True, "1", 1)
+    assert "pipeline and reference data ready" in (tmp_path / "worker0.log").read_text()
+
+
+def test_polars_threads_follow_the_task_threads_unless_set(monkeypatch):
+    from newsfacts.flows import worker
+
+    monkeypatch.delitem(worker.sys.modules, "polars", raising=False)  # as in a worker that has not imported it yet
+    environ: dict[str, str] = {}
+    assert worker.polars_threads(3, environ) == "3" and environ == {"POLARS_MAX_THREADS": "3"}
+    assert worker.polars_threads(1, {"POLARS_MAX_THREADS": "2"}) == "2"  # the environment decides
+    monkeypatch.setitem(worker.sys.modules, "polars", object())
+    assert worker.polars_threads(1, {}) is None  # too late: polars has sized its pool
+
+
+def _pool_state() -> tuple[bool, int]:
+    import polars
+
+    from newsfacts.flows import pipeline
+
+    return bool(pipeline._WORKER_REFERENCE), polars.thread_pool_size()
+
+
+def test_a_local_pool_process_gets_its_share_of_threads_and_the_reference_data(monkeypatch):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from newsfacts.flows.worker import setup_process
+    from newsfacts.settings import Settings
+
+    monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)  # the spawned process inherits the environment
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=setup_process,
+                             initargs=(1, Settings())) as pool:
+        assert pool.submit(_pool_state).result(timeout=300) == (True, 1)
