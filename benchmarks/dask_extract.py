@@ -83,7 +83,7 @@ def main() -> None:
         from newsfacts.expectations.service import ADDRESS_ENV, AUTHKEY_ENV, start_gate_service
 
         start_gate_service()
-        gate._PRELOAD.join()  # GX imported here before any run starts
+        gate.wait_for_import()  # GX imported here before any run starts
         env.update({ADDRESS_ENV: os.environ[ADDRESS_ENV], AUTHKEY_ENV: os.environ[AUTHKEY_ENV]})
     address, dask_procs = start_dask(env, work, preload=not args.no_preload)
     runs: dict[str, dict] = {}

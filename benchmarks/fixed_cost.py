@@ -15,7 +15,8 @@ Each measurement is taken `--runs` times, each time in a fresh process, and the 
   the server's start), the stage seconds the run prints (load, articles, extract, validate, publish), and
   the seconds from the last stage's "done" line to the process's exit (summary, flow-run end, stopping a
   temporary server, interpreter exit), and the rest (the same plus the engine's work between stages) as
-  total minus the others.
+  total minus the others. Both again with a `newsfacts gate` running (started in the runs' folder, so the
+  runs find it): the runs then validate there and import no Great Expectations themselves.
 `--importtime` adds the 15 slowest imports (cumulative, `python -X importtime`) of `newsfacts.cli`'s run path.
 The machine may be shared: the load average is printed with the results.
 """
@@ -25,12 +26,15 @@ import argparse
 import json
 import os
 import re
+import signal
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,6 +131,22 @@ def whole_run(api: str | None, workdir: Path) -> dict[str, float]:
     return out
 
 
+@contextmanager
+def gate_running(workdir: Path) -> Iterator[None]:
+    """`newsfacts gate` in `workdir` (so runs started there find it), ready (GX imported) until the block ends."""
+    proc = subprocess.Popen([str(BIN / "newsfacts"), "gate"], env={**_env(None), "COLUMNS": "300"}, cwd=workdir,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if "data-quality gate ready" not in line:
+            raise RuntimeError(f"newsfacts gate did not start: {line}{proc.stdout.read()[-2000:]}")
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
 def medians(samples: list[dict[str, float]]) -> dict[str, float]:
     keys = dict.fromkeys(k for s in samples for k in s)
     return {k: round(statistics.median(s[k] for s in samples if k in s), 2) for k in keys}
@@ -175,20 +195,27 @@ def main() -> None:
             with temporary_server() as api:
                 whole_run(api, work)  # the server's first flow run registers the flow; not counted
                 samples = [whole_run(api, work) for _ in range(args.runs)]
+                runs["server running"] = {"median": medians(samples), "samples": samples}
+                print(f"  run, server running                {json.dumps(runs['server running']['median'])}", flush=True)
+                with gate_running(work):
+                    samples = [whole_run(api, work) for _ in range(args.runs)]
+                runs["server and gate running"] = {"median": medians(samples), "samples": samples}
+                print(f"  run, server and gate running       {json.dumps(runs['server and gate running']['median'])}", flush=True)
         finally:
             if saved is not None:
                 os.environ["PREFECT_API_URL"] = saved
-        runs["server running"] = {"median": medians(samples), "samples": samples}
-        print(f"  run, server running                {json.dumps(runs['server running']['median'])}", flush=True)
+        with gate_running(work):
+            samples = [whole_run(None, work) for _ in range(args.runs)]
+        runs["no server, gate running"] = {"median": medians(samples), "samples": samples}
+        print(f"  run, no server, gate running       {json.dumps(runs['no server, gate running']['median'])}", flush=True)
         results["runs"] = runs
     results["load_average_end"] = round(os.getloadavg()[0], 1)
 
     print()
-    print("| phase | no server configured | server running |")
-    print("|---|---:|---:|")
-    a, b = runs["no server configured"]["median"], runs["server running"]["median"]
-    for key in dict.fromkeys([*a, *b]):
-        print(f"| {key} | {a.get(key, '')} | {b.get(key, '')} |")
+    print("| phase | " + " | ".join(runs) + " |")
+    print("|---|" + "---:|" * len(runs))
+    for key in dict.fromkeys(k for r in runs.values() for k in r["median"]):
+        print(f"| {key} | " + " | ".join(str(r["median"].get(key, "")) for r in runs.values()) + " |")
     if "components" in results:
         print("\n| component (fresh process) | wall s | CPU s |")
         print("|---|---:|---:|")

@@ -270,11 +270,16 @@ def preload() -> None:
         _PRELOAD.start()
 
 
-def _session(fresh: bool) -> _GxSession:
-    global _SESSION
+def wait_for_import() -> None:
+    """Block until GX is imported: by the preload thread when one was started, else here."""
     if _PRELOAD is not None:
         _PRELOAD.join()
     _import_gx()
+
+
+def _session(fresh: bool) -> _GxSession:
+    global _SESSION
+    wait_for_import()
     if fresh or _SESSION is None:
         _SESSION = _GxSession()
     return _SESSION

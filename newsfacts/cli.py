@@ -147,9 +147,12 @@ def run(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE)
     from newsfacts.expectations.gate import preload
-    from newsfacts.expectations.service import ADDRESS_ENV
+    from newsfacts.expectations.service import ADDRESS_ENV, AUTHKEY_ENV, discover
 
-    if not os.environ.get(ADDRESS_ENV):  # a gate service validates with its warm GX
+    gate = None if os.environ.get(ADDRESS_ENV) else discover(settings.cache_path)
+    if gate is not None:  # `newsfacts serve` / `newsfacts gate` on this machine: its warm GX validates
+        os.environ[ADDRESS_ENV], os.environ[AUTHKEY_ENV] = gate.address, gate.authkey
+    if not os.environ.get(ADDRESS_ENV):
         preload()  # GX imports while Prefect's server starts and the articles are extracted
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the temporary Prefect server goes too
     interactive = console.is_terminal
@@ -162,6 +165,8 @@ def run(
             api.wait()
             if not interactive:
                 print(f"[newsfacts] prefect api: {api.url}", flush=True)
+                if os.environ.get(ADDRESS_ENV):
+                    print(f"[newsfacts] data-quality gate: service at {os.environ[ADDRESS_ENV]}", flush=True)
             progress.install(reporter)
             if interactive:
                 with reporter:
@@ -278,14 +283,45 @@ def serve(
         except ValueError:
             console.print(f"[red]error:[/red] not a cron expression: {cron!r}")
             raise typer.Exit(EXIT_USAGE)
-    from newsfacts.expectations.service import start_gate_service
+    from newsfacts.expectations.service import advertise, start_gate_service, withdraw
 
     settings = Settings()
-    start_gate_service()  # GX imported once here, used by every run this process serves
+    # GX imported once here, used by every run this process serves and by `newsfacts run` on this machine
+    advertised = advertise(settings.cache_path, *start_gate_service())
     console.print(f"serving newsfacts deployments to {PREFECT_API_URL.value()} (base directory {base}); Ctrl-C stops")
-    prefect_serve(
-        *build_deployments(settings, cron=cron, sources=source), print_starting_message=True, limit=limit, query_seconds=poll_seconds
-    )
+    try:
+        prefect_serve(
+            *build_deployments(settings, cron=cron, sources=source), print_starting_message=True, limit=limit,
+            query_seconds=poll_seconds,
+        )
+    finally:
+        withdraw(advertised)
+
+
+@app.command()
+def gate() -> None:
+    """Keep the data-quality gate (Great Expectations) loaded for `newsfacts run` on this machine.
+
+    Each `newsfacts run` otherwise imports GX itself (about 8 s of CPU). This process imports it once and
+    validates for the runs that find it: it writes its loopback address and a random key to
+    <cache_dir>/gate-service.json (readable by this user only) and removes the file when it stops.
+    `newsfacts serve` does the same for the runs it serves and for CLI runs. Ctrl-C stops.
+    """
+    from newsfacts.expectations import gate as quality_gate
+    from newsfacts.expectations.service import advertise, start_gate_service, withdraw
+    from newsfacts.settings import Settings
+
+    address, authkey = start_gate_service()
+    advertised = advertise(Settings().cache_path, address, authkey)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        quality_gate.wait_for_import()
+        console.print(f"data-quality gate ready at {address} for `newsfacts run` on this machine ({advertised}); Ctrl-C stops")
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        withdraw(advertised)
 
 
 @app.command()
