@@ -95,3 +95,44 @@ def test_a_stale_database_is_rebuilt_in_full(tmp_path: Path):
         assert con.execute("select count(*) from articles").fetchone() == (2,)
     finally:
         con.close()
+
+
+def _key_indexes(wh: LocalWarehouse) -> int:
+    con = duckdb.connect(str(wh.db_path), read_only=True)
+    try:
+        return con.execute("select count(*) from duckdb_constraints() where constraint_type = 'PRIMARY KEY' "
+                           "and table_name in ('articles', 'locations', 'figures', 'events')").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_fact_keys_are_checked_without_an_index(tmp_path: Path):
+    """The fact tables carry no key index (rewritten whole at every checkpoint); the publish checks the keys."""
+    wh = LocalWarehouse(tmp_path)
+    wh.publish("r1", {"articles": _articles("a1", "a2")})
+    wh.publish("r2", {"articles": _articles("a3")})  # extends the file
+    assert _key_indexes(wh) == 0
+    with pytest.raises(PublishError, match='Duplicate key "article_id: a4"'):
+        wh.publish("r3", {"articles": _articles("a4", "a4")})  # twice in the run's own rows
+    with pytest.raises(PublishError, match='Duplicate key "article_id: a2"'):
+        wh.publish("r4", {"articles": _articles("a5", "a2")})  # already published
+    assert [m.name.split("-", 1)[1] for m in wh.commits()] == ["r1.json", "r2.json"]
+    assert wh.row_counts()["articles"] == 3 and not wh.is_stale()
+
+
+def test_a_file_built_with_key_indexes_is_rebuilt_once_without(tmp_path: Path):
+    wh = LocalWarehouse(tmp_path)
+    wh.publish("r1", {"articles": _articles("a1")})
+    con = duckdb.connect(str(wh.db_path))  # as an earlier version built it
+    try:
+        con.execute("alter table articles add primary key (article_id)")
+    finally:
+        con.close()
+    assert _key_indexes(wh) == 1
+    wh.publish("r2", {"articles": _articles("a2")})
+    assert _key_indexes(wh) == 0
+    con = duckdb.connect(str(wh.db_path), read_only=True)
+    try:
+        assert con.execute("select article_id from articles order by 1").fetchall() == [("a1",), ("a2",)]
+    finally:
+        con.close()

@@ -1,6 +1,9 @@
 -- Contract tables (../shared/CONTRACT.md). One grain per table; keys are deterministic ids.
+-- The four fact tables declare no PRIMARY KEY: DuckDB rewrites a table's whole key index at every
+-- checkpoint, which made each publish cost what the warehouse holds. Their keys are unique all the same:
+-- the publish checks each new part's keys against the table (warehouse/publish.py, `_check_keys`).
 CREATE TABLE articles (
-    article_id   VARCHAR PRIMARY KEY,   -- from the content: the same article always gets the same id
+    article_id   VARCHAR NOT NULL,      -- key; from the content: the same article always gets the same id
     doc_id       VARCHAR,               -- the input's own id, or the path/URL it came from
     source       VARCHAR,
     url          VARCHAR,
@@ -13,7 +16,7 @@ CREATE TABLE articles (
 );
 
 CREATE TABLE locations (
-    location_id  VARCHAR PRIMARY KEY,
+    location_id  VARCHAR NOT NULL,      -- key
     article_id   VARCHAR NOT NULL,
     start_char   INTEGER NOT NULL,
     end_char     INTEGER NOT NULL,
@@ -30,7 +33,7 @@ CREATE TABLE locations (
 );
 
 CREATE TABLE figures (
-    figure_id    VARCHAR PRIMARY KEY,
+    figure_id    VARCHAR NOT NULL,      -- key
     article_id   VARCHAR NOT NULL,
     start_char   INTEGER NOT NULL,
     end_char     INTEGER NOT NULL,
@@ -46,7 +49,7 @@ CREATE TABLE figures (
 );
 
 CREATE TABLE events (
-    event_id             VARCHAR PRIMARY KEY,
+    event_id             VARCHAR NOT NULL,   -- key
     article_id           VARCHAR NOT NULL,
     trigger_text         VARCHAR,
     trigger_start        INTEGER,
