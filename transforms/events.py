@@ -25,7 +25,8 @@ Pure: frames in, frames out. Lexicon words (triggers, context words, actor nouns
 negation / future / date / toll cues) are found for the whole batch in one pass of polars'
 Aho-Corasick (`_scan_groups`, character offsets and word boundaries in polars); the per-article
 logic then runs in Python on those offsets, with the case-insensitive clause patterns run
-case-sensitively on an ASCII article's lower-cased text (transforms/casefold.py). Mentions
+case-sensitively on the lower-cased text of an ASCII article (or of any without a character
+re.IGNORECASE folds to ASCII: `casefold.twins_apply`; transforms/casefold.py). Mentions
 are scored and pruned before the costlier actor / location / date attachment.
 """
 from __future__ import annotations
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, NamedTuple
 
 import polars as pl
-from newsfacts.transforms.casefold import folded
+from newsfacts.transforms.casefold import folded, twins_apply
 from newsfacts.transforms.events_tolls import TOLL_CUES, Toll, article_tolls, event_toll
 from newsfacts.transforms.ids import id_expr
 from newsfacts.transforms.sentences import sentence_spans
@@ -1059,8 +1060,9 @@ def _article_mentions(
     """Phase 1: coded, scored trigger mentions of one article. Cue words (see _CUES) gate
     the negation / future regexes, which only run when a cue is close before the trigger."""
     fut_cues, neg_cues, bg_cues = cues["fut"], cues["neg"], cues["bg"]
-    # an ASCII article's clause patterns run case-sensitively on its lower-cased text (same offsets)
-    low, rx = (text.lower(), _CLAUSE_RX_LOWER) if text.isascii() else (text, _CLAUSE_RX)
+    # the clause patterns run case-sensitively on the lower-cased text (same offsets) of an ASCII article,
+    # or of one without a character re.IGNORECASE folds to ASCII (casefold.twins_apply)
+    low, rx = (text.lower(), _CLAUSE_RX_LOWER) if twins_apply(text) else (text, _CLAUSE_RX)
     out: list[_Mention] = []
     occ = _context_occurrences(ctx_hits, lex)
     last_in_sentence: dict[int, tuple[int, _Trigger]] = {}

@@ -24,9 +24,10 @@ A count split across several events ("1 fatality split among 12 events") reads a
 
 Pure string work; `article_tolls` runs `sentence_tolls` on the sentences holding a cue word
 (TOLL_CUES), `event_toll` combines the tolls of the sentences that describe one event (see
-transforms/events.py). Speed without changing a result: an ASCII sentence is matched lower-cased
-by case-sensitive twins of the patterns (transforms/casefold.py), a pattern none of whose gate
-strings (`_GATES`) occur in an ASCII sentence is not run, and the period / cumulative wording is
+transforms/events.py). Speed without changing a result: an ASCII sentence (or any without one of the
+four characters re.IGNORECASE folds to ASCII: `casefold.twins_apply`) is matched lower-cased by
+case-sensitive twins of the patterns (transforms/casefold.py), a pattern none of whose gate
+strings (`_GATES`) occur in such a sentence is not run, and the period / cumulative wording is
 searched only for a count large enough to need it.
 """
 from __future__ import annotations
@@ -36,7 +37,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from newsfacts.transforms.casefold import folded
+from newsfacts.transforms.casefold import folded, twins_apply
 
 _UNITS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -208,8 +209,9 @@ TOLL_CUES = (
 
 
 # Literal gates: every match of the regex on the left contains one of these lower-case strings, so
-# in an ASCII sentence (where lower-casing is exactly what re.IGNORECASE folds) a regex none of whose
-# strings occur cannot match and is not run. Non-ASCII sentences always run every regex.
+# in a sentence the twins apply to (ASCII, or without a character re.IGNORECASE folds to ASCII:
+# casefold.twins_apply; lower-casing is then exactly what re.IGNORECASE folds) a regex none of whose
+# strings occur cannot match and is not run. Other sentences always run every regex.
 _GATES: dict[re.Pattern, tuple[str, ...]] = {
     _TOTAL: ("death", "fatalit"),
     _NONE_KILLED: ("no one", "nobody", "none", "no casualties", "no fatalities", "no deaths", "without "),
@@ -225,7 +227,8 @@ _GATES: dict[re.Pattern, tuple[str, ...]] = {
 
 
 def _may_match(pattern: re.Pattern, low: str, ascii_only: bool) -> bool:
-    """False only when `pattern` cannot match the ASCII sentence whose lower-case form is `low`."""
+    """False only when `pattern` cannot match the sentence whose lower-case form is `low`, a sentence the
+    twins apply to (`ascii_only`: ASCII, or `casefold.twins_apply`)."""
     return not ascii_only or any(w in low for w in _GATES[pattern])
 
 
@@ -281,8 +284,9 @@ def sentence_tolls(text: str, s0: int, s1: int) -> list[Toll]:
         return []
     out: list[Toll] = []
     taken: list[tuple[int, int]] = []
-    # an ASCII sentence is matched lower-cased by case-sensitive twins of the patterns (transforms/casefold.py)
-    ascii_only = seg.isascii()
+    # an ASCII sentence (or one without a character re.IGNORECASE folds to ASCII: casefold.twins_apply) is
+    # matched lower-cased by case-sensitive twins of the patterns (transforms/casefold.py)
+    ascii_only = twins_apply(seg)
     s, rx = (low, _RX_LOWER) if ascii_only else (seg, _RX)
 
     def add(a: int, b: int, value: int, kind: str) -> None:

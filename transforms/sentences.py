@@ -53,15 +53,30 @@ _SENTENCE_OPENERS = frozenset(
 )
 
 _CANDIDATE = re.compile(
-    r"""(?:\.{3}|…|[.!?]+)            # terminal punctuation
+    r"""[.!?…](?:(?<=…)|(?<!…)[.!?]*)   # terminal punctuation: "…" alone, or a run of . ! ? (what
+                                        # `(?:\.{3}|…|[.!?]+)` matches; starting with a character class
+                                        # lets `re` skip ahead to candidates instead of trying every position)
         ['"’”»)\]]*                     # closing quotes / brackets
         (?=\s)""",
     re.VERBOSE,
 )
 _LINEBREAK = re.compile(r"\n[ \t\r\f\v]*(\n\s*)?")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_LETTERS_DOT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 _NEXT_TOKEN = re.compile(r"\s+(\S)(\S*)")
 _DOTTED_LETTERS = re.compile(r"(?:[a-z]\.)+[a-z]")  # "e.g", "u.s.a" once the last dot is stripped
+
+
+def _word_before(text: str, lo: int, dot: int) -> str | None:
+    """What `re.compile(r"([A-Za-z][A-Za-z.]*)$").search(text, lo, dot)` captures, scanning back from
+    `dot` (the regex tried every start from `lo`): the run of letters and dots ending at `dot` (or
+    before a newline right there, where `$` also matches), from its first letter; None without one."""
+    end = dot - 1 if dot > lo and text[dot - 1] == "\n" else dot
+    j = end
+    while j > lo and text[j - 1] in _LETTERS_DOT:
+        j -= 1
+    while j < end and text[j] == ".":
+        j += 1
+    return text[j:end] if j < end else None
 
 
 def _is_boundary(text: str, end: int, punct: str) -> bool:
@@ -78,16 +93,15 @@ def _is_boundary(text: str, end: int, punct: str) -> bool:
         return True
     # period: inspect the word it ends
     dot = text.rfind(".", 0, end)
-    w = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
-    if w is None:
+    word = _word_before(text, max(0, dot - 40), dot)
+    if word is None:
         return True
-    word = w.group(1)
     low = word.lower().rstrip(".")
     if len(word) == 1 and word.isupper():
         return False  # an initial: "John F. Kennedy", "F.W. de Klerk"
     if low in _TITLE_ABBREVIATIONS and word[0].isupper() or low in {"no", "nos"} and word[0] in "Nn":
         return False
-    if low in _WEAK_ABBREVIATIONS or _DOTTED_LETTERS.fullmatch(low):
+    if low in _WEAK_ABBREVIATIONS or ("." in low and _DOTTED_LETTERS.fullmatch(low)):  # (it needs a dot)
         nxt = (first + rest).strip("\"'“‘«(").lower().rstrip(".,;:")
         return nxt in _SENTENCE_OPENERS
     return True

@@ -259,3 +259,46 @@ def test_a_town_in_the_parenthesis_after_a_place_word_is_read():
     assert sorted(out["article_id"].to_list()) == ["a0", "a1", "a2"]
     # a parenthesis after a person or an organisation is no place context
     assert _run_with(gaz, "Officials said Hillside Group (Marrow) denied it.").height == 0
+
+
+def test_known_names_by_binary_search():
+    """`_known`: membership in the gazetteer's names (what the dateline step's semi-join decided)."""
+    from newsfacts.transforms.locations import _known
+
+    names = pl.Series("name", ["Paris", "Edmonton", None, "Aba", "St. John’s", "Ábalos"], dtype=pl.String)
+    found = ["Edmonton", "Zzz", "", "Paris", "Ab", "St. John’s", "Ábalos", "Abalos", "\uffff"]
+    assert _known(names, found) == [True, False, False, True, False, True, True, False, False]
+    assert _known(names, []) == []
+    assert _known(pl.Series("name", [], dtype=pl.String), ["Paris"]) == [False]
+
+
+def test_rows_named_is_the_semi_join_in_gazetteer_order():
+    """`_rows_named`: the gazetteer rows of a batch's names, as `join(how="semi")` gave them."""
+    from newsfacts.transforms.locations import _rows_named
+    from polars.testing import assert_frame_equal
+
+    gaz = pl.DataFrame({
+        "name": ["Paris", "Aba", None, "Paris", "Zürich", "Abaa", "Aba", "Paris"],
+        "place_id": [1, 2, 3, 4, 5, 6, 7, 8],
+    })
+    for wanted in (["Paris", "Aba"], ["Aba", "Aba", None, "Nowhere"], ["Zürich", "Abaa"], [], [None]):
+        names = pl.Series("name", wanted, dtype=pl.String)
+        expected = gaz.join(pl.DataFrame({"name": names}).unique(), on="name", how="semi")
+        assert_frame_equal(_rows_named(gaz, names), expected)
+    # the sorted names are cached per frame: another frame gets its own
+    other = gaz.with_columns(name=pl.lit("Aba"))
+    assert _rows_named(other, pl.Series("name", ["Aba"]))["place_id"].to_list() == list(range(1, 9))
+    assert _rows_named(gaz, pl.Series("name", ["Aba"]))["place_id"].to_list() == [2, 7]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(alphabet="aZ Q1_-,.é\u00c9\u0301\u2009’\nЖж", max_size=30), min_size=1, max_size=20))
+def test_title_case_counts_match_the_word_boundary_patterns(texts):
+    """`_context`'s headline test counts words by their first character, as `\\b[A-Z]\\w*` and `\\b\\w+` did."""
+    frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    got = frame.select(
+        old_upper=pl.col("t").str.count_matches(r"\b[A-Z]\w*"), new_upper=pl.col("t").str.count_matches(r"(?:^|\W)[A-Z]"),
+        old_words=pl.col("t").str.count_matches(r"\b\w+"), new_words=pl.col("t").str.count_matches(r"(?:^|\W)\w"),
+    )
+    assert got["old_upper"].to_list() == got["new_upper"].to_list()
+    assert got["old_words"].to_list() == got["new_words"].to_list()

@@ -99,3 +99,30 @@ def test_property_batch_rows_are_each_texts_spans(texts, ids):
         counters[aid] = counters.get(aid, 0) + 1
     assert out.schema == SENTENCES
     assert out.rows() == numbered
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=st.text(alphabet="aZq.\n .-é1", max_size=14), data=st.data())
+def test_word_before_is_the_anchored_regex_search(text, data):
+    """`_word_before` (a backward scan) captures what the regex it replaced did, newline before `$` included."""
+    import re
+
+    from newsfacts.transforms.sentences import _word_before
+
+    dot = data.draw(st.integers(0, len(text)))
+    lo = data.draw(st.integers(0, dot))
+    m = re.compile(r"([A-Za-z][A-Za-z.]*)$").search(text, lo, dot)
+    assert _word_before(text, lo, dot) == (m.group(1) if m else None)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.text(alphabet=".!?… a'\"’”»)]\n", max_size=20))
+def test_candidate_pattern_matches_what_the_alternation_did(text):
+    """`_CANDIDATE` (starting with a character class, so `re` skips to candidates) finds what
+    `(?:\\.{3}|…|[.!?]+)` followed by closing quotes and whitespace found."""
+    import re
+
+    from newsfacts.transforms.sentences import _CANDIDATE
+
+    before = re.compile(r"""(?:\.{3}|…|[.!?]+)['"’”»)\]]*(?=\s)""")
+    assert [m.span() for m in _CANDIDATE.finditer(text)] == [m.span() for m in before.finditer(text)]
