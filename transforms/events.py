@@ -892,6 +892,57 @@ _PART_OF_TOWN = re.compile(
 _CONTAINER_WITHIN = 30  # characters from "of" to the containing place's name ("of Bagcilar, Istanbul")
 
 
+# "X district (Y)", "X (Y, Z)", "X, Y": the name right after a place (after a comma or in a parenthesis,
+# past an optional division word) names a place containing it
+_CONTAINED_BY = re.compile(
+    r"(?:\s+(?:district|sub-?district|area|village|town|city|province|governorate|region|county|municipality|"
+    r"commune|front|frontline|sector))?\s*(?:,|\()\s*",
+    re.IGNORECASE,
+)
+_CONTAINER_FAR_KM = 100.0  # a reading this far from its stated container is a namesake elsewhere
+
+
+def _km(a: dict, b: dict) -> float:
+    """Great-circle distance between two located rows."""
+    la1, lo1, la2, lo2 = map(math.radians, (a["latitude"], a["longitude"], b["latitude"], b["longitude"]))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 12742.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _outside_container(
+    text: str, r: dict, locs: list[dict], loc_starts: list[int], s1: int, votes: dict[str, int] | None = None,
+) -> dict | None:
+    """The place said to contain `r` ("X, Y", "X (Y)", "X district (Y)") when `r`'s reading is not in it
+    (a namesake of a village the gazetteer lacks, read as a town elsewhere: in "X district (Y)", X read as
+    a town in another country): another country, or another first-level division of the same country more than
+    `_CONTAINER_FAR_KM` away; not when the article (`votes`, `_country_votes`) names the container's
+    country less often than `r`'s (in "X (X, Y)" with X named twice, Y read in another country is the misread)."""
+    m = _CONTAINED_BY.match(text, r["end_char"])
+    if m is None:
+        return None
+    i = bisect.bisect_left(loc_starts, m.end())
+    if i >= len(locs) or locs[i]["start_char"] != m.end() or locs[i]["start_char"] >= s1:
+        return None
+    y = locs[i]
+    if y.get("latitude") is None or (y.get("mention_kind") or "toponym") != "toponym":
+        return None
+    if y.get("feature_type") not in ("country", "admin1", "city"):
+        return None
+    if not y.get("country_code") or not r.get("country_code") or r.get("latitude") is None:
+        return None
+    if votes and votes.get(y["country_code"], 0) < votes.get(r["country_code"], 0):
+        return None
+    if y["country_code"] != r["country_code"]:
+        return y
+    if (
+        y["feature_type"] != "country" and r.get("feature_type") in ("city", "admin2")
+        and y.get("admin1_code") and r.get("admin1_code") and y["admin1_code"] != r["admin1_code"]
+        and _km(r, y) > _CONTAINER_FAR_KM
+    ):
+        return y
+    return None
+
+
 def _container(locs: list[dict], loc_starts: list[int], at: int, s1: int) -> dict | None:
     """The first resolved toponym starting within `_CONTAINER_WITHIN` characters of `at` (and the sentence)."""
     i = bisect.bisect_left(loc_starts, at)
@@ -965,6 +1016,8 @@ def _sentence_location(
             # for the place it is said to be part of
             if text is not None and (part := _PART_OF_TOWN.match(text, r["end_char"])):
                 r = _container(locs, loc_starts, part.end(), s1) or r
+            elif text is not None:
+                r = _outside_container(text, r, locs, loc_starts, s1, votes) or r
             if best is None or key < best:
                 best, loc = key, r
         i += 1

@@ -53,3 +53,53 @@ def test_a_part_of_a_town_stands_for_the_town_it_is_part_of():
     place, _ = _sentence_location([east2, brook2], [east2["start_char"], brook2["start_char"]], 0, len(text2), t0,
                                   text2, t0 + 4)
     assert place["place_name"] == "Eastfield"
+
+
+def _at(row: dict, lat: float, lon: float, admin1: str | None = None) -> dict:
+    return {**row, "latitude": lat, "longitude": lon, "admin1_code": admin1}
+
+
+def _place(text: str, locs: list[dict], trigger: str, votes: dict[str, int] | None = None) -> dict:
+    from newsfacts.transforms.events import _sentence_location
+
+    t0 = text.index(trigger)
+    place, _ = _sentence_location(locs, [r["start_char"] for r in locs], 0, len(text), t0, text,
+                                  t0 + len(trigger), None, votes)
+    return place
+
+
+def test_a_namesake_outside_its_stated_container_gives_way_to_the_container():
+    # a village the gazetteer lacks, read as a namesake town in another country
+    text = "A grenade hit a checkpoint in Tarvo district (Umberland), injuring two."
+    tarvo = _at(_loc("Tarvo", "ID", text.index("Tarvo")), -7.0, 112.0, "08")
+    umber = _at(_loc("Umberland", "YE", text.index("Umberland"), "admin1"), 13.0, 45.0, "24")
+    assert _place(text, [tarvo, umber], "hit")["place_name"] == "Umberland"
+    # same country, another division far away: "X, Y" names the division it is in
+    text = "Shells fell near Kovets, Dolan, on Monday."
+    kovets = _at(_loc("Kovets", "UA", text.index("Kovets")), 50.0, 25.0, "05")
+    dolan = _at(_loc("Dolan", "UA", text.index("Dolan")), 48.0, 37.8, "14")
+    assert _place(text, [kovets, dolan], "fell")["place_name"] == "Dolan"
+
+
+def test_a_reading_inside_or_near_its_container_stays():
+    # the same division: the town is the most specific place
+    text = "Shells fell near Kovets, Dolan, on Monday."
+    kovets = _at(_loc("Kovets", "UA", text.index("Kovets")), 48.2, 37.5, "14")
+    dolan = _at(_loc("Dolan", "UA", text.index("Dolan")), 48.0, 37.8, "14")
+    assert _place(text, [kovets, dolan], "fell")["place_name"] == "Kovets"
+    # a neighbouring division's town a few km away (divisions' boundaries are not namesakes)
+    text = "Shells fell in Harbor street in Jinzar (Trip), no casualties."
+    jinzar = _at(_loc("Jinzar", "LY", text.index("Jinzar")), 32.8, 13.0, "09")
+    trip = _at(_loc("Trip", "LY", text.index("Trip")), 32.9, 13.2, "34")
+    assert _place(text, [jinzar, trip], "fell")["place_name"] == "Jinzar"
+    # the article names the town's country more often than the container's: the container is the misread
+    text = "Merchants blocked the town of Bafra (Bafra, Koma) and protested."
+    bafra = [_at(_loc("Bafra", "BF", i), 10.6, -4.8, "03") for i in (text.index("Bafra"), text.rindex("Bafra"))]
+    bafra[1]["location_id"] = "loc_second"
+    koma = _at(_loc("Koma", "CI", text.index("Koma"), "admin1"), 6.0, -3.5, "17")
+    assert _place(text, [*bafra, koma], "blocked", {"BF": 2, "CI": 1})["country_code"] == "BF"
+    # no comma or parenthesis: no containment ("Tarvo and Umberland")
+    text = "A grenade hit a checkpoint in Tarvo and Umberland."
+    tarvo = _at(_loc("Tarvo", "ID", text.index("Tarvo")), -7.0, 112.0, "08")
+    umber = _at(_loc("Umberland", "YE", text.index("Umberland"), "city"), 13.0, 45.0, "24")
+    assert _place(text, [tarvo, umber], "hit")["place_name"] == "Tarvo"
