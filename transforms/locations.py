@@ -102,10 +102,10 @@ _TYPE_PRIOR = {
 
 
 # a name in the parenthesis after a place word names the places containing it: "in Raizh district
-# (Sadah)", "at Bani Siyah area (Raizh, Sadah)", "near Lulimba village (Fizi, Sud-Kivu)"
+# (Sadah)", "at Bani Siyah area (Raizh, Sadah)", "near Lulimba village (Fizi, Sud-Kivu)", "on the X front (Y, Z)"
 _CONTAINING_PLACES = (
     r"(?i)\b(?:district|area|village|villages|town|city|province|governorate|region|county|municipality|commune|"
-    r"department|camp|valley|frontline|sector|neighbou?rhood|locality|road|highway)\s*\((?:[^()]*,\s*)?$"
+    r"department|camp|valley|front|frontline|sector|neighbou?rhood|locality|road|highway)\s*\((?:[^()]*,\s*)?$"
 )
 
 

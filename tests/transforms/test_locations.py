@@ -259,3 +259,14 @@ def test_a_town_in_the_parenthesis_after_a_place_word_is_read():
     assert sorted(out["article_id"].to_list()) == ["a0", "a1", "a2"]
     # a parenthesis after a person or an organisation is no place context
     assert _run_with(gaz, "Officials said Hillside Group (Marrow) denied it.").height == 0
+
+
+def test_a_town_in_the_parenthesis_after_a_front_is_read():
+    # "the X front (Y, Z)": a front line is named after a place, and the parenthesis names its containers
+    gaz = _gaz([
+        ("Marrow", "1", "Marrow", "city", "YE", "15", 16.9, 43.8, 51_000, "toponym", "main", False, False),
+    ])
+    out = _run_with(gaz, "Rebels attacked the Hillside front (Upper Vale, Marrow), killing two.",
+                    "Rebels attacked the Hillside front (Marrow) at dawn.",
+                    "Rebels attacked the Hillside post (Marrow) at dawn.")  # no place word: not read
+    assert sorted(out["article_id"].to_list()) == ["a0", "a1"]
