@@ -29,6 +29,10 @@ def _top(text):
         ("Rebels fired mortars and small arms at an army outpost overnight.", "Armed clash"),
         ("Rebels fired mortars and heavy machine guns at an army outpost overnight.",
          "Shelling/artillery/missile attack"),
+        # fire returned by the side fired at is an exchange of fire: an armed clash, whatever the target
+        ("Gunmen fired at a village guard post and the guards returned fire.", "Armed clash"),
+        ("Gunmen shot at the family house; the guards fired back.", "Armed clash"),
+        ("Gunmen shot at a shop in the market at night.", "Attack"),
         # a passive with no agent: the target stands before the verb
         ("A soldier was killed near the border post on Sunday.", "Armed clash"),
         ("Three farmers were killed when militants raided their village.", "Attack"),
