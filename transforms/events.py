@@ -890,6 +890,21 @@ _PART_OF_TOWN = re.compile(
     r"\s+(?:neighbou?rhood|area|locality|suburb|quarter|colony|township)\s+(?:of|in)\s+(?:the\s+)?", re.IGNORECASE
 )
 _CONTAINER_WITHIN = 30  # characters from "of" to the containing place's name ("of Bagcilar, Istanbul")
+# "in X neighborhood" with no "of Y": a part of the town the sentence named before it
+_PART_OF_NAMED_TOWN = re.compile(r"\s+(?:neighbou?rhood|suburb|quarter|locality|colony)\b", re.IGNORECASE)
+
+
+def _town_before(locs: list[dict], loc_starts: list[int], s0: int, at: int) -> dict | None:
+    """The last resolved town (city) mention of the sentence starting at `s0` before offset `at`."""
+    i = bisect.bisect_left(loc_starts, at) - 1
+    while i >= 0 and locs[i]["start_char"] >= s0:
+        r = locs[i]
+        if r.get("latitude") is not None and r.get("feature_type") == "city" and (
+            r.get("mention_kind") or "toponym"
+        ) == "toponym":
+            return r
+        i -= 1
+    return None
 
 
 # "X district (Y)", "X (Y, Z)", "X, Y": the name right after a place (after a comma or in a parenthesis,
@@ -990,7 +1005,9 @@ def _sentence_location(
     and `t1`; none across a clause break such as "after" / "while" / ";"), then the most
     specific (city before province before country), then the nearest; with `votes` (toponyms
     per country in the article, `_country_votes`) a place of a less-named country comes after
-    the others of its clause. Returns the place and
+    the others of its clause. A part of a town stands for the town ("X area of Y": Y; "in X neighborhood":
+    the town the sentence names before it), and a place read outside its stated container for the
+    container (`_outside_container`). Returns the place and
     whether it is in the trigger's clause. `breaks`: the sentence's `_place_breaks`, if known."""
     loc, best = None, None
     i = bisect.bisect_left(loc_starts, s0)
@@ -1016,6 +1033,8 @@ def _sentence_location(
             # for the place it is said to be part of
             if text is not None and (part := _PART_OF_TOWN.match(text, r["end_char"])):
                 r = _container(locs, loc_starts, part.end(), s1) or r
+            elif text is not None and _PART_OF_NAMED_TOWN.match(text, r["end_char"]):
+                r = _town_before(locs, loc_starts, s0, r["start_char"]) or r
             elif text is not None:
                 r = _outside_container(text, r, locs, loc_starts, s1, votes) or r
             if best is None or key < best:

@@ -103,3 +103,19 @@ def test_a_reading_inside_or_near_its_container_stays():
     tarvo = _at(_loc("Tarvo", "ID", text.index("Tarvo")), -7.0, 112.0, "08")
     umber = _at(_loc("Umberland", "YE", text.index("Umberland"), "city"), 13.0, 45.0, "24")
     assert _place(text, [tarvo, umber], "hit")["place_name"] == "Tarvo"
+
+
+def test_a_neighbourhood_without_of_stands_for_the_town_named_before_it():
+    text = "In Norbury, a man was shot in Greenhill neighborhood by men in a car."
+    norbury = _at(_loc("Norbury", "BR", text.index("Norbury")), -19.5, -42.5, "15")
+    green = _at(_loc("Greenhill", "BR", text.index("Greenhill")), -22.0, -42.0, "21")  # a namesake town
+    assert _place(text, [norbury, green], "shot")["place_name"] == "Norbury"
+    # no town before it in the sentence: the name stays the place
+    text = "A man was shot in Greenhill neighborhood by men in a car."
+    green = _at(_loc("Greenhill", "BR", text.index("Greenhill")), -22.0, -42.0, "21")
+    assert _place(text, [green], "shot")["place_name"] == "Greenhill"
+    # no part-of-town word: the most specific, nearest place
+    text = "In Norbury, a man was shot in Greenhill by men in a car."
+    norbury = _at(_loc("Norbury", "BR", text.index("Norbury")), -19.5, -42.5, "15")
+    green = _at(_loc("Greenhill", "BR", text.index("Greenhill")), -22.0, -42.0, "21")
+    assert _place(text, [norbury, green], "shot")["place_name"] == "Greenhill"
