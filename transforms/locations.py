@@ -419,7 +419,8 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         )
     )
     keep = (
-        pl.col("matched_text").str.contains(r"^[A-Z\u00C0-\u00DE]")
+        # (or a lower-case Arabic article before a capital: "al-Bukamal")
+        pl.col("matched_text").str.contains(r"^(?:[A-Z\u00C0-\u00DE]|(?:al|el|ad|ar|an|as|ash|at|az)-[A-Z])")
         & ~(pl.col("joined") & ~pl.col("has_country"))
         # an upper-case name of a small place only in a dateline ("EDMONTON, Ky. -")
         & (~pl.col("only_upper") | big_place | pl.col("has_country") | pl.col("comma_next").is_not_null())

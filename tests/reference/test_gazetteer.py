@@ -124,6 +124,25 @@ def test_transliteration_variants(gazetteer):
         assert gazetteer.filter(pl.col("name") == name.replace(" ", "-", 1)).height >= 1, name
 
 
+def test_arabic_article_spellings_of_news(gazetteer):
+    # mid-sentence, English news writes a town's Arabic article in lower case ("Al X" / "Al-X" -> "al-X") ...
+    towns = gazetteer.filter(pl.col("name").str.contains(r"^Al [A-Z]\w{4,}$"), pl.col("feature_type") == "city",
+                             pl.col("country_code") == "SY")
+    assert towns.height >= 3
+    for name, pid in towns.select("name", "place_id").head(5).iter_rows():
+        lower = "al-" + name[3:]
+        assert gazetteer.filter(pl.col("name") == lower, pl.col("place_id") == pid).height == 1, lower
+    # ... and hyphenates a name whose article is hyphenated to the word after it on both sides
+    inner = gazetteer.filter(pl.col("name").str.contains(r"^[A-Z]\w+ (?:ez|el|al|ad|as)-[A-Z]\w+$"),
+                             pl.col("feature_type") == "city", pl.col("country_code").is_in(["SY", "IQ", "EG", "LB"]))
+    assert inner.height >= 1
+    for name, pid in inner.select("name", "place_id").head(5).iter_rows():
+        both = name.replace(" ", "-", 1)
+        assert gazetteer.filter(pl.col("name") == both, pl.col("place_id") == pid).height == 1, both
+    # a name that only starts with the letters of an article keeps its capital ("Aleppo", "Alexandria")
+    assert gazetteer.filter(pl.col("name").str.contains(r"^al-?(?:eppo|exandria)$")).height == 0
+
+
 def test_leading_ayn_mark_may_be_left_out(gazetteer):
     # GeoNames writes some Arabic names with a leading ayn ("‘Afrīn"); English news writes "Afrin"
     afrin = _one(gazetteer, "Afrin", country_code="SY")

@@ -270,3 +270,15 @@ def test_a_town_in_the_parenthesis_after_a_front_is_read():
                     "Rebels attacked the Hillside front (Marrow) at dawn.",
                     "Rebels attacked the Hillside post (Marrow) at dawn.")  # no place word: not read
     assert sorted(out["article_id"].to_list()) == ["a0", "a1"]
+
+
+def test_a_lower_case_arabic_article_starts_a_place_name():
+    gaz = _gaz([
+        ("al-Marrow", "1", "Al Marrow", "city", "SY", "07", 35.0, 40.5, 57_000, "toponym", "folded", False, False),
+        ("Syria", "2", "Syria", "country", "SY", None, 35.0, 38.0, 17_000_000, "toponym", "main", False, False),
+    ])
+    out = _run_with(gaz, "Jets struck a site near al-Marrow in eastern Syria.",
+                    "Jets struck Jabal al-Marrow in eastern Syria.")  # the tail of a longer name
+    marrow = out.filter(pl.col("place_id") == "1")
+    assert marrow["article_id"].to_list() == ["a0"]
+    assert marrow["mention_text"].to_list() == ["al-Marrow"]
