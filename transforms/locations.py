@@ -9,7 +9,7 @@ Steps (all per batch, vectorised in polars except the phrase matcher's greedy pa
    unless they have locative context ("in Nice", "Nice, France", "Nice (France)", "Raizh district
    (Sadah)"), and a town or
    division name that is part of a longer Arabic name the gazetteer lacks
-   ("Ras Al Ain", "Jabal al-Zawiya", "Busra Esh-Sham": `_JOINED_BEFORE` / `_JOINED_AFTER`);
+   ("Ras Al Ain", "Jabal al-Zawiya", "Busra Esh-Sham"; "Villa de X": `_JOINED_BEFORE` / `_JOINED_AFTER`);
    a four-letter diacritic-free spelling ("Beja" for Béja) is read only where the article
    names its country or a ", Division" after it confirms it;
 3. resolution: each mention's candidate places are scored with a type prior
@@ -91,7 +91,10 @@ _NAME_HEADS = (
     "Kfar", "Beit", "Bayt", "Jisr", "Ain", "Ayn", "Umm", "Abu", "Qasr", "Hisn", "Mazraat", "Khirbet",
 )
 _ARTICLES = r"(?:[Aa]l|[Ee]l|[Aa][dnrstz]|[Aa]sh|[Ee][dnrsz]|[Ee]sh|[Ee]ch)"
-_JOINED_BEFORE = rf"(?:^|[^\w-])(?:{'|'.join(_NAME_HEADS)})(?:\s+|-)(?:{_ARTICLES}[-\s])?$"
+# ... and so does a capitalised word and a Spanish / Portuguese "de" ("X de Y", "X del Y", "X do Y" are one
+# name: "Villa de Y" is not the town Y)
+_ROMANCE_OF = r"[A-Z][\w’'.-]*\s+(?:de|del|de la|de las|de los|do|da|dos|das)\s+"
+_JOINED_BEFORE = rf"(?:(?:^|[^\w-])(?:{'|'.join(_NAME_HEADS)})(?:\s+|-)(?:{_ARTICLES}[-\s])?|{_ROMANCE_OF})$"
 _JOINED_AFTER = rf"^[-\s]{_ARTICLES}-\w"
 _OPTIONAL_FLAGS = ("ambiguous", "capital", "person_name")
 

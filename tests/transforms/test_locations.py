@@ -282,3 +282,16 @@ def test_a_lower_case_arabic_article_starts_a_place_name():
     marrow = out.filter(pl.col("place_id") == "1")
     assert marrow["article_id"].to_list() == ["a0"]
     assert marrow["mention_text"].to_list() == ["al-Marrow"]
+
+
+def test_a_place_after_a_capitalised_word_and_de_is_the_tail_of_a_longer_name():
+    # "Villa de X" / "San Pedro del X" is one name the gazetteer lacks, not the town X
+    gaz = _gaz([
+        ("Marrow", "1", "Marrow", "city", "MX", "20", 17.0, -96.7, 400_000, "toponym", "main", False, False),
+        ("Freedonia", "2", "Freedonia", "country", "FD", None, 10.0, -70.0, 9_000_000, "toponym", "main", False, False),
+    ])
+    out = _run_with(gaz, "A body was found in Villa de Marrow on Monday.",
+                    "A body was found in San Pedro del Marrow on Monday.",
+                    "A body was found in Marrow on Monday.",
+                    "Officials of the Banco de Freedonia met.")  # a country keeps its reading
+    assert sorted(out["article_id"].to_list()) == ["a2", "a3"]
