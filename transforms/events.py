@@ -830,8 +830,8 @@ def _article_locations(
 ) -> tuple[list[dict], list[int], dict | None]:
     """Mentions with offsets sorted by start, their starts, and the article's most frequent
     place (toponyms first; a dateline's place, where the story was filed, only when there is
-    no other; ties go to the place whose country the article names most, then to the first
-    mentioned), the fallback event location."""
+    no other; ties go to the place whose country the article names most, then to one no "from"
+    points at, then to the first mentioned), the fallback event location."""
     locs = sorted(
         (r for r in locs if r.get("start_char") is not None and r.get("end_char") is not None),
         key=lambda r: r["start_char"],
@@ -853,7 +853,11 @@ def _article_locations(
         # ("St Albans Prison in Port Elizabeth (..., Eastern Cape)"), then the first mentioned
         counts = Counter(key(r) for r in eligible)
         votes = Counter(r.get("country_code") for r in eligible)
-        main_loc = max(eligible, key=lambda r: (counts[key(r)], votes[r.get("country_code")]))
+        # (then a place no "from" points at: "fighters from X" came from there)
+        main_loc = max(eligible, key=lambda r: (
+            counts[key(r)], votes[r.get("country_code")],
+            not (text and _FROM_BEFORE.search(text, max(0, r["start_char"] - 12), r["start_char"])),
+        ))
     return locs, [r["start_char"] for r in locs], main_loc
 
 
@@ -997,6 +1001,9 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
+
+
 def _sentence_location(
     locs: list[dict], loc_starts: list[int], s0: int, s1: int, t0: int, text: str | None = None, t1: int | None = None,
     breaks: list[tuple[int, int]] | None = None, votes: dict[str, int] | None = None,
@@ -1005,7 +1012,8 @@ def _sentence_location(
     and `t1`; none across a clause break such as "after" / "while" / ";"), then the most
     specific (city before province before country), then the nearest; with `votes` (toponyms
     per country in the article, `_country_votes`) a place of a less-named country comes after
-    the others of its clause. A part of a town stands for the town ("X area of Y": Y; "in X neighborhood":
+    the others of its clause, and a place after "from" (where the actors or the fire came from) after the
+    others of its country group. A part of a town stands for the town ("X area of Y": Y; "in X neighborhood":
     the town the sentence names before it), and a place read outside its stated container for the
     container (`_outside_container`). Returns the place and
     whether it is in the trigger's clause. `breaks`: the sentence's `_place_breaks`, if known."""
@@ -1027,7 +1035,9 @@ def _sentence_location(
             # a place in a country the rest of the article names less often is likely a misread
             # ("Colonia" of a Mexican street name read as Cologne)
             stray = bool(votes) and votes.get(r.get("country_code") or "", 0) < max(votes.values())
-            key = (other_clause, stray, _SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
+            # "fighters from X", "rockets fired from X": where the actors or the fire came from, not where it happened
+            origin = text is not None and _FROM_BEFORE.search(text, max(s0, r["start_char"] - 12), r["start_char"]) is not None
+            key = (other_clause, stray, origin, _SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
             # "in Palanpur area of Surat city", "Mahmutbey neighborhood of Bagcilar, Istanbul": the name of
             # a part of a town, which the gazetteer can only read as a namesake town elsewhere, stands
             # for the place it is said to be part of

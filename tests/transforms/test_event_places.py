@@ -119,3 +119,24 @@ def test_a_neighbourhood_without_of_stands_for_the_town_named_before_it():
     norbury = _at(_loc("Norbury", "BR", text.index("Norbury")), -19.5, -42.5, "15")
     green = _at(_loc("Greenhill", "BR", text.index("Greenhill")), -22.0, -42.0, "21")
     assert _place(text, [norbury, green], "shot")["place_name"] == "Greenhill"
+
+
+def test_a_place_after_from_is_where_people_or_fire_came_from():
+    # in the sentence: the place the rockets landed in, not the one they were fired from
+    text = "Rockets fired from Westvale landed in Norbury on Monday."
+    west = _loc("Westvale", "SY", text.index("Westvale"))
+    nor = _loc("Norbury", "SY", text.index("Norbury"))
+    assert _place(text, [west, nor], "fired")["place_name"] == "Norbury"
+    # without "from" the nearest place of the same kind wins
+    text = "Rockets fired at Westvale landed in Norbury on Monday."
+    west = _loc("Westvale", "SY", text.index("Westvale"))
+    nor = _loc("Norbury", "SY", text.index("Norbury"))
+    assert _place(text, [west, nor], "fired")["place_name"] == "Westvale"
+
+
+def test_the_main_place_is_not_where_fighters_came_from():
+    text = "Fighters from Westvale clashed with police in the town of Norbury. Two died."
+    west = _loc("Westvale", "SY", text.index("Westvale"))
+    nor = _loc("Norbury", "SY", text.index("Norbury"))
+    _, _, main = _article_locations([west, nor], text, [(0, text.index(" Two") + 1), (text.index("Two"), len(text))])
+    assert main["place_name"] == "Norbury"
