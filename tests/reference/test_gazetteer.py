@@ -60,6 +60,10 @@ def test_supplement_aliases_and_stoplist(gazetteer):
     assert (us["place_id"], us["feature_type"], us["country_code"]) == ("6252001", "country", "US")
     ky = _one(gazetteer, "Ky.")
     assert (ky["feature_type"], ky["country_code"], ky["admin1_code"]) == ("admin1", "US", "KY")
+    # South Asian divisions' usual abbreviations ("Haveli district, AJK")
+    ajk = _one(gazetteer, "AJK")
+    assert (ajk["feature_type"], ajk["country_code"], ajk["place_name"]) == ("admin1", "PK", "Azad Jammu and Kashmir")
+    assert _one(gazetteer, "KPK")["place_name"] == "Khyber Pakhtunkhwa"
     assert gazetteer.filter(pl.col("name") == "Police").height == 0  # stop-listed: dropped
     assert _one(gazetteer, "Reading")["ambiguous"]  # stop-listed: needs context
     assert _one(gazetteer, "Kherson", feature_type="city")["population"] > 0
