@@ -831,7 +831,8 @@ def _article_locations(
     """Mentions with offsets sorted by start, their starts, and the article's most frequent
     place (toponyms first; a dateline's place, where the story was filed, only when there is
     no other; ties go to the place whose country the article names most, then to one no "from"
-    points at, then to the first mentioned), the fallback event location."""
+    points at, then to the first mentioned; with no toponym, a country named by a demonym that is
+    no actor's), the fallback event location."""
     locs = sorted(
         (r for r in locs if r.get("start_char") is not None and r.get("end_char") is not None),
         key=lambda r: r["start_char"],
@@ -847,6 +848,13 @@ def _article_locations(
     ]
     body = [r for r in eligible if not any(a <= r["start_char"] < b for a, b in datelines)]
     eligible = body or eligible
+    if not eligible and text:
+        # no toponym at all: the country a demonym names where it is no actor's ("a Kenyan market", not
+        # "Ugandan troops"), at country precision
+        eligible = [
+            r for r in locs if r.get("latitude") is not None and r.get("mention_kind") == "demonym"
+            and r.get("feature_type") == "country" and not _attributive(text, r)
+        ]
     main_loc = None
     if eligible:
         # most mentions first; among equals, the place in the country the article names most
@@ -864,7 +872,7 @@ def _article_locations(
 # a country name used as a modifier names an actor or a thing, not where the event happened
 # ("Burundi troops", "the US dollar", "Saudi-led coalition")
 _ATTRIBUTIVE_AFTER = re.compile(
-    r"(?:-(?:led|backed|based|born|made|owned|funded|supported|allied)\b|\s+(?:forces|troops|soldiers|army|military|"
+    r"(?:-(?:led|backed|based|born|made|owned|funded|supported|allied)\b|\s+(?:forces|troops|soldiers?|army|military|"
     r"government|officials?|authorities|police|navy|air force|warplanes|jets|dollars?|embassy|ambassador|president|"
     r"prime minister|minister|ministry|nationals?|citizens|contingent|peacekeepers|battalion|brigade|regime)\b)",
     re.IGNORECASE,

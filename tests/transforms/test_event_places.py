@@ -140,3 +140,22 @@ def test_the_main_place_is_not_where_fighters_came_from():
     nor = _loc("Norbury", "SY", text.index("Norbury"))
     _, _, main = _article_locations([west, nor], text, [(0, text.index(" Two") + 1), (text.index("Two"), len(text))])
     assert main["place_name"] == "Norbury"
+
+
+def test_with_no_toponym_the_main_place_is_a_country_a_demonym_names_outside_an_actor():
+    text = "Ostrian forces razed land near the Velian parks. An Ostrian soldier was hurt."
+    ost = [_loc("Ostrian", "OS", text.index("Ostrian"), "country"), _loc("Ostrian", "OS", text.rindex("Ostrian"), "country")]
+    vel = _loc("Velian", "VL", text.index("Velian"), "country")
+    for r in (*ost, vel):
+        r["mention_kind"] = "demonym"
+    ost[1]["location_id"] = "loc_other"
+    spans = [(0, text.index(" An") + 1), (text.index("An "), len(text))]
+    _, _, main = _article_locations([*ost, vel], text, spans)
+    assert main["country_code"] == "VL"
+    # only actors' demonyms: no place
+    _, _, main = _article_locations(ost, text, spans)
+    assert main is None
+    # a toponym always comes first
+    town = _loc("Norbury", "OS", text.index("parks"))
+    _, _, main = _article_locations([*ost, vel, town], text, spans)
+    assert main["place_name"] == "Norbury"
