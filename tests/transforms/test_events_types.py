@@ -33,6 +33,12 @@ def _top(text):
         ("Gunmen fired at a village guard post and the guards returned fire.", "Armed clash"),
         ("Gunmen shot at the family house; the guards fired back.", "Armed clash"),
         ("Gunmen shot at a shop in the market at night.", "Attack"),
+        # a crowd stoning police riots; demonstrators doing it make a violent demonstration
+        ("Residents pelted stones at police who were enforcing the curfew.", "Mob violence"),
+        ("Youths hurled rocks at a patrol car in the old town.", "Mob violence"),
+        ("Protesters threw stones at police outside the ministry.", "Violent demonstration"),
+        # a prisoner swap between armed sides is an agreement
+        ("The two armies exchanged prisoners near the front on Monday.", "Agreement"),
         # a passive with no agent: the target stands before the verb
         ("A soldier was killed near the border post on Sunday.", "Armed clash"),
         ("Three farmers were killed when militants raided their village.", "Attack"),
