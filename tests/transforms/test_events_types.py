@@ -33,6 +33,11 @@ def _top(text):
         ("Gunmen fired at a village guard post and the guards returned fire.", "Armed clash"),
         ("Gunmen shot at the family house; the guards fired back.", "Armed clash"),
         ("Gunmen shot at a shop in the market at night.", "Attack"),
+        # killing a commander, a combatant or an intelligence officer is violence against an armed side
+        ("Gunmen killed a local commander near the market on Friday.", "Armed clash"),
+        ("The district head of intelligence was killed in a raid by police.", "Armed clash"),
+        ("Unknown men killed a member of the state security on the highway.", "Armed clash"),
+        ("Unknown men killed a shopkeeper on the highway.", "Attack"),
         # a crowd stoning police riots; demonstrators doing it make a violent demonstration
         ("Residents pelted stones at police who were enforcing the curfew.", "Mob violence"),
         ("Youths hurled rocks at a patrol car in the old town.", "Mob violence"),
