@@ -1399,7 +1399,8 @@ _PROTEST_RANK = {
 def _escalate_protests(rows: list[dict]) -> None:
     """Give every demonstration mention of an article the gravest protest sub-event type among
     the demonstration mentions it can be the same event as (`_same_event`), in place; mob violence
-    that can be the same event as a demonstration is a violent demonstration."""
+    that can be the same event as a demonstration is a violent demonstration, and so is an attack that
+    can be the same event as a violent demonstration."""
     protest = [r for r in rows if r["acled_sub_event_type"] in _PROTEST_RANK and not r["negated"]]
     # crowd violence during a demonstration is the demonstration turning violent
     for r in rows:
@@ -1413,6 +1414,14 @@ def _escalate_protests(rows: list[dict]) -> None:
         if _PROTEST_RANK[worst["acled_sub_event_type"]] > _PROTEST_RANK[r["acled_sub_event_type"]]:
             r["acled_sub_event_type"] = worst["acled_sub_event_type"]
             r["acled_event_type"] = worst["acled_event_type"]
+    # an attack in the same event as a violent demonstration is part of the riot ("supporters of two
+    # parties clashed during a demonstration; a journalist was beaten up")
+    riots = [r for r in protest if r["acled_sub_event_type"] == "Violent demonstration"]
+    if riots:
+        for r in rows:
+            if r["acled_sub_event_type"] == "Attack" and not r["negated"] and any(_same_event(r, o) for o in riots):
+                r["acled_sub_event_type"] = "Violent demonstration"
+                r["acled_event_type"] = riots[0]["acled_event_type"]
 
 
 def _toll_eligible(row: dict) -> bool:

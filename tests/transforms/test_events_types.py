@@ -108,3 +108,14 @@ def test_parenthesised_places_are_in_the_clause():
         _loc(text, "Amman", "JO", 31.9, 35.9),
     ]
     assert _placed(text, locs) == locs[1]["location_id"]  # the most specific of the clause
+
+
+def test_an_attack_in_the_same_event_as_a_violent_demonstration_is_part_of_it():
+    def subs(text):
+        return dict(_run(LEXICON, ACTORS, text).select("trigger_text", "acled_sub_event_type").rows())
+
+    assert subs("Supporters of two parties clashed during a demonstration in the capital. A journalist was beaten up.") \
+        == {"clashed": "Violent demonstration", "beaten up": "Violent demonstration"}
+    # a peaceful demonstration does not make an attack part of it
+    assert subs("Supporters of two parties held a demonstration in the capital. A journalist was beaten up.")[
+        "beaten up"] == "Attack"
