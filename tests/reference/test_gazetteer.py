@@ -143,6 +143,13 @@ def test_arabic_article_spellings_of_news(gazetteer):
     for name, pid in inner.select("name", "place_id").head(5).iter_rows():
         both = name.replace(" ", "-", 1)
         assert gazetteer.filter(pl.col("name") == both, pl.col("place_id") == pid).height == 1, both
+    # ... and may capitalise an inner article ("Al Jabal al X" -> "Al Jabal Al X")
+    inner_lower = gazetteer.filter(pl.col("name").str.contains(r"^Al \w+ al [A-Z]\w+$"),
+                                   pl.col("feature_type") == "admin1", pl.col("country_code") == "LY")
+    assert inner_lower.height >= 1
+    for name, pid in inner_lower.select("name", "place_id").iter_rows():
+        upper = name.replace(" al ", " Al ")
+        assert gazetteer.filter(pl.col("name") == upper, pl.col("place_id") == pid).height == 1, upper
     # a name that only starts with the letters of an article keeps its capital ("Aleppo", "Alexandria")
     assert gazetteer.filter(pl.col("name").str.contains(r"^al-?(?:eppo|exandria)$")).height == 0
 
