@@ -864,7 +864,7 @@ def _article_locations(
         # (then a place no "from" points at: "fighters from X" came from there)
         main_loc = max(eligible, key=lambda r: (
             counts[key(r)], votes[r.get("country_code")],
-            not (text and _FROM_BEFORE.search(text, max(0, r["start_char"] - 12), r["start_char"])),
+            not (text and _from_before(text, max(0, r["start_char"] - 12), r["start_char"])),
         ))
     return locs, [r["start_char"] for r in locs], main_loc
 
@@ -1012,6 +1012,11 @@ def _is_word_char(ch: str) -> bool:
 _FROM_BEFORE = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
 
 
+def _from_before(text: str, a: int, b: int) -> bool:
+    """`_FROM_BEFORE` ends at `b` in text[a:b] (the regex only runs where "rom" / "ROM" occurs there)."""
+    return (text.find("rom", a, b) >= 0 or text.find("ROM", a, b) >= 0) and _FROM_BEFORE.search(text, a, b) is not None
+
+
 def _sentence_location(
     locs: list[dict], loc_starts: list[int], s0: int, s1: int, t0: int, text: str | None = None, t1: int | None = None,
     breaks: list[tuple[int, int]] | None = None, votes: dict[str, int] | None = None,
@@ -1044,18 +1049,19 @@ def _sentence_location(
             # ("Colonia" of a Mexican street name read as Cologne)
             stray = bool(votes) and votes.get(r.get("country_code") or "", 0) < max(votes.values())
             # "fighters from X", "rockets fired from X": where the actors or the fire came from, not where it happened
-            origin = text is not None and _FROM_BEFORE.search(text, max(s0, r["start_char"] - 12), r["start_char"]) is not None
+            origin = text is not None and _from_before(text, max(s0, r["start_char"] - 12), r["start_char"])
             key = (other_clause, stray, origin, _SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
-            # "in Palanpur area of Surat city", "Mahmutbey neighborhood of Bagcilar, Istanbul": the name of
-            # a part of a town, which the gazetteer can only read as a namesake town elsewhere, stands
-            # for the place it is said to be part of
-            if text is not None and (part := _PART_OF_TOWN.match(text, r["end_char"])):
-                r = _container(locs, loc_starts, part.end(), s1) or r
-            elif text is not None and _PART_OF_NAMED_TOWN.match(text, r["end_char"]):
-                r = _town_before(locs, loc_starts, s0, r["start_char"]) or r
-            elif text is not None:
-                r = _outside_container(text, r, locs, loc_starts, s1, votes) or r
             if best is None or key < best:
+                # (what a place stands for is only worked out for the best so far: the key is the place's own)
+                # "in Palanpur area of Surat city", "Mahmutbey neighborhood of Bagcilar, Istanbul": the name of
+                # a part of a town, which the gazetteer can only read as a namesake town elsewhere, stands
+                # for the place it is said to be part of
+                if text is not None and (part := _PART_OF_TOWN.match(text, r["end_char"])):
+                    r = _container(locs, loc_starts, part.end(), s1) or r
+                elif text is not None and _PART_OF_NAMED_TOWN.match(text, r["end_char"]):
+                    r = _town_before(locs, loc_starts, s0, r["start_char"]) or r
+                elif text is not None:
+                    r = _outside_container(text, r, locs, loc_starts, s1, votes) or r
                 best, loc = key, r
         i += 1
     return loc, best is not None and not best[0]
