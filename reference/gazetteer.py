@@ -20,7 +20,8 @@ Built from packaged open data plus reviewed CSVs under `seeds/gazetteer/`:
   diacritic-free forms (>= 4 characters; the extractor reads a four-letter one only
   when the article names its country or a ", Division" follows), forms without a transliteration's
   apostrophe / ayn mark ("Sa'dah" -> "Sadah", "‘Afrīn" -> "Afrin"; not English possessives) and
-  towns / divisions with a hyphenated Arabic article ("Al Hasakah" -> "Al-Hasakah");
+  towns / divisions with a hyphenated Arabic article ("Al Hasakah" -> "Al-Hasakah", mid-sentence
+  "al-Hasakah"; "Deir ez-Zor" -> "Deir-ez-Zor"; "Al Jabal al X" -> "Al Jabal Al X");
 * `seeds/gazetteer/stoplist.csv`: names that are common words: `drop` removes
   the name, `context` keeps it but marks it `ambiguous` (the extractor then
   needs locative context).
@@ -40,7 +41,7 @@ from pathlib import Path
 
 import polars as pl
 
-BUILD_VERSION = "17"
+BUILD_VERSION = "19"
 MIN_CITY_POPULATION = 500
 CENTROID_CITY_POPULATION = 5000
 MIN_ALT_NAME_POPULATION = 100_000
@@ -105,6 +106,14 @@ def _spelling_of(alt: str, name: str) -> bool:
     if len(a) < 5 or a[:1] != n[:1] or n.startswith(a):
         return False
     return difflib.SequenceMatcher(None, a, n).ratio() >= SPELLING_SIMILARITY
+
+
+_INNER_ARTICLE = re.compile(r" (al|el|ad|ar|an|as|ash|at|az|ed|en|er|es|ez)(?=[ -][A-Z])")
+
+
+def _capitalise_articles(name: str) -> str:
+    """The name with its inner Arabic articles capitalised ("Al Jabal al Gharbi" -> "Al Jabal Al Gharbi")."""
+    return _INNER_ARTICLE.sub(lambda m: " " + m.group(1).capitalize(), name)
 
 
 def _latin(name: str | None) -> bool:
@@ -389,6 +398,30 @@ def build_gazetteer(seeds_dir: Path) -> pl.DataFrame:
         ),
         spelled.filter(
             pl.col("name").str.contains(r"^(?:Al|Ad|Ar|An|As|Ash|At|Az|El) \w{3}"),
+            pl.col("feature_type").is_in(["city", "admin1", "admin2"]),
+        ).with_columns(pl.col("name").str.replace(" ", "-", literal=True), name_kind=pl.lit("folded")),
+        # ... with a lower-case one mid-sentence ("Al Bukamal" / "Al-Bukamal" -> "al-Bukamal")
+        spelled.filter(
+            pl.col("name").str.contains(r"^(?:Al|Ad|Ar|An|As|Ash|At|Az|El)[ -][A-Z]\w{2}"),
+            pl.col("feature_type").is_in(["city", "admin1", "admin2"]),
+        ).with_columns(
+            pl.concat_str([
+                pl.col("name").str.slice(0, 1).str.to_lowercase(),
+                pl.col("name").str.slice(1).str.replace(r"^(\w*)[ -]", "${1}-"),
+            ]),
+            name_kind=pl.lit("folded"),
+        ),
+        # ... with an inner article capitalised ("Al Jabal al Gharbi" -> "Al Jabal Al Gharbi")
+        spelled.filter(
+            pl.col("name").str.contains(r" (?:al|el|ad|ar|an|as|ash|at|az|ed|en|er|es|ez)[ -][A-Z]"),
+            pl.col("feature_type").is_in(["city", "admin1", "admin2"]),
+        ).with_columns(
+            pl.col("name").map_elements(_capitalise_articles, return_dtype=pl.String),
+            name_kind=pl.lit("folded"),
+        ),
+        # ... and hyphenated on both sides after a first word ("Deir ez-Zor" -> "Deir-ez-Zor")
+        spelled.filter(
+            pl.col("name").str.contains(r"^[A-Z]\w+ (?:al|el|ad|ar|an|as|ash|at|az|ed|en|er|es|ez|ech)-[A-Z]\w+$"),
             pl.col("feature_type").is_in(["city", "admin1", "admin2"]),
         ).with_columns(pl.col("name").str.replace(" ", "-", literal=True), name_kind=pl.lit("folded")),
     ]).filter(pl.col("name").str.len_chars() >= 5)

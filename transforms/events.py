@@ -831,8 +831,9 @@ def _article_locations(
 ) -> tuple[list[dict], list[int], dict | None]:
     """Mentions with offsets sorted by start, their starts, and the article's most frequent
     place (toponyms first; a dateline's place, where the story was filed, only when there is
-    no other; ties go to the place whose country the article names most, then to the first
-    mentioned), the fallback event location."""
+    no other; ties go to the place whose country the article names most, then to one no "from"
+    points at, then to the first mentioned; with no toponym, a country named by a demonym that is
+    no actor's), the fallback event location."""
     locs = sorted(
         (r for r in locs if r.get("start_char") is not None and r.get("end_char") is not None),
         key=lambda r: r["start_char"],
@@ -848,20 +849,31 @@ def _article_locations(
     ]
     body = [r for r in eligible if not any(a <= r["start_char"] < b for a, b in datelines)]
     eligible = body or eligible
+    if not eligible and text:
+        # no toponym at all: the country a demonym names where it is no actor's ("a Kenyan market", not
+        # "Ugandan troops"), at country precision
+        eligible = [
+            r for r in locs if r.get("latitude") is not None and r.get("mention_kind") == "demonym"
+            and r.get("feature_type") == "country" and not _attributive(text, r)
+        ]
     main_loc = None
     if eligible:
         # most mentions first; among equals, the place in the country the article names most
         # ("St Albans Prison in Port Elizabeth (..., Eastern Cape)"), then the first mentioned
         counts = Counter(key(r) for r in eligible)
         votes = Counter(r.get("country_code") for r in eligible)
-        main_loc = max(eligible, key=lambda r: (counts[key(r)], votes[r.get("country_code")]))
+        # (then a place no "from" points at: "fighters from X" came from there)
+        main_loc = max(eligible, key=lambda r: (
+            counts[key(r)], votes[r.get("country_code")],
+            not (text and _from_before(text, max(0, r["start_char"] - 12), r["start_char"])),
+        ))
     return locs, [r["start_char"] for r in locs], main_loc
 
 
 # a country name used as a modifier names an actor or a thing, not where the event happened
 # ("Burundi troops", "the US dollar", "Saudi-led coalition")
 _ATTRIBUTIVE_AFTER = re.compile(
-    r"(?:-(?:led|backed|based|born|made|owned|funded|supported|allied)\b|\s+(?:forces|troops|soldiers|army|military|"
+    r"(?:-(?:led|backed|based|born|made|owned|funded|supported|allied)\b|\s+(?:forces|troops|soldiers?|army|military|"
     r"government|officials?|authorities|police|navy|air force|warplanes|jets|dollars?|embassy|ambassador|president|"
     r"prime minister|minister|ministry|nationals?|citizens|contingent|peacekeepers|battalion|brigade|regime)\b)",
     re.IGNORECASE,
@@ -891,6 +903,72 @@ _PART_OF_TOWN = re.compile(
     r"\s+(?:neighbou?rhood|area|locality|suburb|quarter|colony|township)\s+(?:of|in)\s+(?:the\s+)?", re.IGNORECASE
 )
 _CONTAINER_WITHIN = 30  # characters from "of" to the containing place's name ("of Bagcilar, Istanbul")
+# "in X neighborhood" with no "of Y": a part of the town the sentence named before it
+_PART_OF_NAMED_TOWN = re.compile(r"\s+(?:neighbou?rhood|suburb|quarter|locality|colony)\b", re.IGNORECASE)
+
+
+def _town_before(locs: list[dict], loc_starts: list[int], s0: int, at: int) -> dict | None:
+    """The last resolved town (city) mention of the sentence starting at `s0` before offset `at`."""
+    i = bisect.bisect_left(loc_starts, at) - 1
+    while i >= 0 and locs[i]["start_char"] >= s0:
+        r = locs[i]
+        if r.get("latitude") is not None and r.get("feature_type") == "city" and (
+            r.get("mention_kind") or "toponym"
+        ) == "toponym":
+            return r
+        i -= 1
+    return None
+
+
+# "X district (Y)", "X (Y, Z)", "X, Y": the name right after a place (after a comma or in a parenthesis,
+# past an optional division word) names a place containing it
+_CONTAINED_BY = re.compile(
+    r"(?:\s+(?:district|sub-?district|area|village|town|city|province|governorate|region|county|municipality|"
+    r"commune|front|frontline|sector))?\s*(?:,|\()\s*",
+    re.IGNORECASE,
+)
+_CONTAINER_FAR_KM = 100.0  # a reading this far from its stated container is a namesake elsewhere
+
+
+def _km(a: dict, b: dict) -> float:
+    """Great-circle distance between two located rows."""
+    la1, lo1, la2, lo2 = map(math.radians, (a["latitude"], a["longitude"], b["latitude"], b["longitude"]))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 12742.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _outside_container(
+    text: str, r: dict, locs: list[dict], loc_starts: list[int], s1: int, votes: dict[str, int] | None = None,
+) -> dict | None:
+    """The place said to contain `r` ("X, Y", "X (Y)", "X district (Y)") when `r`'s reading is not in it
+    (a namesake of a village the gazetteer lacks, read as a town elsewhere: in "X district (Y)", X read as
+    a town in another country): another country, or another first-level division of the same country more than
+    `_CONTAINER_FAR_KM` away; not when the article (`votes`, `_country_votes`) names the container's
+    country less often than `r`'s (in "X (X, Y)" with X named twice, Y read in another country is the misread)."""
+    m = _CONTAINED_BY.match(text, r["end_char"])
+    if m is None:
+        return None
+    i = bisect.bisect_left(loc_starts, m.end())
+    if i >= len(locs) or locs[i]["start_char"] != m.end() or locs[i]["start_char"] >= s1:
+        return None
+    y = locs[i]
+    if y.get("latitude") is None or (y.get("mention_kind") or "toponym") != "toponym":
+        return None
+    if y.get("feature_type") not in ("country", "admin1", "city"):
+        return None
+    if not y.get("country_code") or not r.get("country_code") or r.get("latitude") is None:
+        return None
+    if votes and votes.get(y["country_code"], 0) < votes.get(r["country_code"], 0):
+        return None
+    if y["country_code"] != r["country_code"]:
+        return y
+    if (
+        y["feature_type"] != "country" and r.get("feature_type") in ("city", "admin2")
+        and y.get("admin1_code") and r.get("admin1_code") and y["admin1_code"] != r["admin1_code"]
+        and _km(r, y) > _CONTAINER_FAR_KM
+    ):
+        return y
+    return None
 
 
 def _container(locs: list[dict], loc_starts: list[int], at: int, s1: int) -> dict | None:
@@ -932,6 +1010,14 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _from_before(text: str, a: int, b: int) -> bool:
+    """`_FROM_BEFORE` ends at `b` in text[a:b] (the regex only runs where "rom" / "ROM" occurs there)."""
+    return (text.find("rom", a, b) >= 0 or text.find("ROM", a, b) >= 0) and _FROM_BEFORE.search(text, a, b) is not None
+
+
 def _sentence_location(
     locs: list[dict], loc_starts: list[int], s0: int, s1: int, t0: int, text: str | None = None, t1: int | None = None,
     breaks: list[tuple[int, int]] | None = None, votes: dict[str, int] | None = None,
@@ -940,7 +1026,10 @@ def _sentence_location(
     and `t1`; none across a clause break such as "after" / "while" / ";"), then the most
     specific (city before province before country), then the nearest; with `votes` (toponyms
     per country in the article, `_country_votes`) a place of a less-named country comes after
-    the others of its clause. Returns the place and
+    the others of its clause, and a place after "from" (where the actors or the fire came from) after the
+    others of its country group. A part of a town stands for the town ("X area of Y": Y; "in X neighborhood":
+    the town the sentence names before it), and a place read outside its stated container for the
+    container (`_outside_container`). Returns the place and
     whether it is in the trigger's clause. `breaks`: the sentence's `_place_breaks`, if known."""
     loc, best = None, None
     i = bisect.bisect_left(loc_starts, s0)
@@ -960,13 +1049,20 @@ def _sentence_location(
             # a place in a country the rest of the article names less often is likely a misread
             # ("Colonia" of a Mexican street name read as Cologne)
             stray = bool(votes) and votes.get(r.get("country_code") or "", 0) < max(votes.values())
-            key = (other_clause, stray, _SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
-            # "in Palanpur area of Surat city", "Mahmutbey neighborhood of Bagcilar, Istanbul": the name of
-            # a part of a town, which the gazetteer can only read as a namesake town elsewhere, stands
-            # for the place it is said to be part of
-            if text is not None and (part := _PART_OF_TOWN.match(text, r["end_char"])):
-                r = _container(locs, loc_starts, part.end(), s1) or r
+            # "fighters from X", "rockets fired from X": where the actors or the fire came from, not where it happened
+            origin = text is not None and _from_before(text, max(s0, r["start_char"] - 12), r["start_char"])
+            key = (other_clause, stray, origin, _SPECIFICITY.get(r.get("feature_type") or "", 1), abs(r["start_char"] - t0))
             if best is None or key < best:
+                # (what a place stands for is only worked out for the best so far: the key is the place's own)
+                # "in Palanpur area of Surat city", "Mahmutbey neighborhood of Bagcilar, Istanbul": the name of
+                # a part of a town, which the gazetteer can only read as a namesake town elsewhere, stands
+                # for the place it is said to be part of
+                if text is not None and (part := _PART_OF_TOWN.match(text, r["end_char"])):
+                    r = _container(locs, loc_starts, part.end(), s1) or r
+                elif text is not None and _PART_OF_NAMED_TOWN.match(text, r["end_char"]):
+                    r = _town_before(locs, loc_starts, s0, r["start_char"]) or r
+                elif text is not None:
+                    r = _outside_container(text, r, locs, loc_starts, s1, votes) or r
                 best, loc = key, r
         i += 1
     return loc, best is not None and not best[0]
@@ -1311,7 +1407,8 @@ _PROTEST_RANK = {
 def _escalate_protests(rows: list[dict]) -> None:
     """Give every demonstration mention of an article the gravest protest sub-event type among
     the demonstration mentions it can be the same event as (`_same_event`), in place; mob violence
-    that can be the same event as a demonstration is a violent demonstration."""
+    that can be the same event as a demonstration is a violent demonstration, and so is an attack that
+    can be the same event as a violent demonstration."""
     protest = [r for r in rows if r["acled_sub_event_type"] in _PROTEST_RANK and not r["negated"]]
     # crowd violence during a demonstration is the demonstration turning violent
     for r in rows:
@@ -1325,6 +1422,14 @@ def _escalate_protests(rows: list[dict]) -> None:
         if _PROTEST_RANK[worst["acled_sub_event_type"]] > _PROTEST_RANK[r["acled_sub_event_type"]]:
             r["acled_sub_event_type"] = worst["acled_sub_event_type"]
             r["acled_event_type"] = worst["acled_event_type"]
+    # an attack in the same event as a violent demonstration is part of the riot ("supporters of two
+    # parties clashed during a demonstration; a journalist was beaten up")
+    riots = [r for r in protest if r["acled_sub_event_type"] == "Violent demonstration"]
+    if riots:
+        for r in rows:
+            if r["acled_sub_event_type"] == "Attack" and not r["negated"] and any(_same_event(r, o) for o in riots):
+                r["acled_sub_event_type"] = "Violent demonstration"
+                r["acled_event_type"] = riots[0]["acled_event_type"]
 
 
 def _toll_eligible(row: dict) -> bool:

@@ -9,7 +9,7 @@ Steps (all per batch, vectorised in polars except the phrase matcher's greedy pa
    unless they have locative context ("in Nice", "Nice, France", "Nice (France)", "Raizh district
    (Sadah)"), and a town or
    division name that is part of a longer Arabic name the gazetteer lacks
-   ("Ras Al Ain", "Jabal al-Zawiya", "Busra Esh-Sham": `_JOINED_BEFORE` / `_JOINED_AFTER`);
+   ("Ras Al Ain", "Jabal al-Zawiya", "Busra Esh-Sham"; "Villa de X": `_JOINED_BEFORE` / `_JOINED_AFTER`);
    a four-letter diacritic-free spelling ("Beja" for Béja) is read only where the article
    names its country or a ", Division" after it confirms it;
 3. resolution: each mention's candidate places are scored with a type prior
@@ -91,7 +91,10 @@ _NAME_HEADS = (
     "Kfar", "Beit", "Bayt", "Jisr", "Ain", "Ayn", "Umm", "Abu", "Qasr", "Hisn", "Mazraat", "Khirbet",
 )
 _ARTICLES = r"(?:[Aa]l|[Ee]l|[Aa][dnrstz]|[Aa]sh|[Ee][dnrsz]|[Ee]sh|[Ee]ch)"
-_JOINED_BEFORE = rf"(?:^|[^\w-])(?:{'|'.join(_NAME_HEADS)})(?:\s+|-)(?:{_ARTICLES}[-\s])?$"
+# ... and so does a capitalised word and a Spanish / Portuguese "de" ("X de Y", "X del Y", "X do Y" are one
+# name: "Villa de Y" is not the town Y)
+_ROMANCE_OF = r"[A-Z][\w’'.-]*\s+(?:de|del|de la|de las|de los|do|da|dos|das)\s+"
+_JOINED_BEFORE = rf"(?:(?:^|[^\w-])(?:{'|'.join(_NAME_HEADS)})(?:\s+|-)(?:{_ARTICLES}[-\s])?|{_ROMANCE_OF})$"
 _JOINED_AFTER = rf"^[-\s]{_ARTICLES}-\w"
 _OPTIONAL_FLAGS = ("ambiguous", "capital", "person_name")
 
@@ -102,10 +105,10 @@ _TYPE_PRIOR = {
 
 
 # a name in the parenthesis after a place word names the places containing it: "in Raizh district
-# (Sadah)", "at Bani Siyah area (Raizh, Sadah)", "near Lulimba village (Fizi, Sud-Kivu)"
+# (Sadah)", "at Bani Siyah area (Raizh, Sadah)", "near Lulimba village (Fizi, Sud-Kivu)", "on the X front (Y, Z)"
 _CONTAINING_PLACES = (
     r"(?i)\b(?:district|area|village|villages|town|city|province|governorate|region|county|municipality|commune|"
-    r"department|camp|valley|frontline|sector|neighbou?rhood|locality|road|highway)\s*\((?:[^()]*,\s*)?$"
+    r"department|camp|valley|front|frontline|sector|neighbou?rhood|locality|road|highway)\s*\((?:[^()]*,\s*)?$"
 )
 
 
@@ -468,7 +471,8 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
         )
     )
     keep = (
-        pl.col("matched_text").str.contains(r"^[A-Z\u00C0-\u00DE]")
+        # (or a lower-case Arabic article before a capital: "al-Bukamal")
+        pl.col("matched_text").str.contains(r"^(?:[A-Z\u00C0-\u00DE]|(?:al|el|ad|ar|an|as|ash|at|az)-[A-Z])")
         & ~(pl.col("joined") & ~pl.col("has_country"))
         # an upper-case name of a small place only in a dateline ("EDMONTON, Ky. -")
         & (~pl.col("only_upper") | big_place | pl.col("has_country") | pl.col("comma_next").is_not_null())

@@ -60,6 +60,10 @@ def test_supplement_aliases_and_stoplist(gazetteer):
     assert (us["place_id"], us["feature_type"], us["country_code"]) == ("6252001", "country", "US")
     ky = _one(gazetteer, "Ky.")
     assert (ky["feature_type"], ky["country_code"], ky["admin1_code"]) == ("admin1", "US", "KY")
+    # South Asian divisions' usual abbreviations ("Haveli district, AJK")
+    ajk = _one(gazetteer, "AJK")
+    assert (ajk["feature_type"], ajk["country_code"], ajk["place_name"]) == ("admin1", "PK", "Azad Jammu and Kashmir")
+    assert _one(gazetteer, "KPK")["place_name"] == "Khyber Pakhtunkhwa"
     assert gazetteer.filter(pl.col("name") == "Police").height == 0  # stop-listed: dropped
     assert _one(gazetteer, "Reading")["ambiguous"]  # stop-listed: needs context
     assert _one(gazetteer, "Kherson", feature_type="city")["population"] > 0
@@ -122,6 +126,32 @@ def test_transliteration_variants(gazetteer):
     for name in gazetteer.filter(pl.col("name").str.starts_with("Al "), pl.col("feature_type") == "city",
                                  pl.col("country_code") == "SY", pl.col("name").str.len_chars() >= 8)["name"].head(3):
         assert gazetteer.filter(pl.col("name") == name.replace(" ", "-", 1)).height >= 1, name
+
+
+def test_arabic_article_spellings_of_news(gazetteer):
+    # mid-sentence, English news writes a town's Arabic article in lower case ("Al X" / "Al-X" -> "al-X") ...
+    towns = gazetteer.filter(pl.col("name").str.contains(r"^Al [A-Z]\w{4,}$"), pl.col("feature_type") == "city",
+                             pl.col("country_code") == "SY")
+    assert towns.height >= 3
+    for name, pid in towns.select("name", "place_id").head(5).iter_rows():
+        lower = "al-" + name[3:]
+        assert gazetteer.filter(pl.col("name") == lower, pl.col("place_id") == pid).height == 1, lower
+    # ... and hyphenates a name whose article is hyphenated to the word after it on both sides
+    inner = gazetteer.filter(pl.col("name").str.contains(r"^[A-Z]\w+ (?:ez|el|al|ad|as)-[A-Z]\w+$"),
+                             pl.col("feature_type") == "city", pl.col("country_code").is_in(["SY", "IQ", "EG", "LB"]))
+    assert inner.height >= 1
+    for name, pid in inner.select("name", "place_id").head(5).iter_rows():
+        both = name.replace(" ", "-", 1)
+        assert gazetteer.filter(pl.col("name") == both, pl.col("place_id") == pid).height == 1, both
+    # ... and may capitalise an inner article ("Al Jabal al X" -> "Al Jabal Al X")
+    inner_lower = gazetteer.filter(pl.col("name").str.contains(r"^Al \w+ al [A-Z]\w+$"),
+                                   pl.col("feature_type") == "admin1", pl.col("country_code") == "LY")
+    assert inner_lower.height >= 1
+    for name, pid in inner_lower.select("name", "place_id").iter_rows():
+        upper = name.replace(" al ", " Al ")
+        assert gazetteer.filter(pl.col("name") == upper, pl.col("place_id") == pid).height == 1, upper
+    # a name that only starts with the letters of an article keeps its capital ("Aleppo", "Alexandria")
+    assert gazetteer.filter(pl.col("name").str.contains(r"^al-?(?:eppo|exandria)$")).height == 0
 
 
 def test_leading_ayn_mark_may_be_left_out(gazetteer):

@@ -29,6 +29,21 @@ def _top(text):
         ("Rebels fired mortars and small arms at an army outpost overnight.", "Armed clash"),
         ("Rebels fired mortars and heavy machine guns at an army outpost overnight.",
          "Shelling/artillery/missile attack"),
+        # fire returned by the side fired at is an exchange of fire: an armed clash, whatever the target
+        ("Gunmen fired at a village guard post and the guards returned fire.", "Armed clash"),
+        ("Gunmen shot at the family house; the guards fired back.", "Armed clash"),
+        ("Gunmen shot at a shop in the market at night.", "Attack"),
+        # killing a commander, a combatant or an intelligence officer is violence against an armed side
+        ("Gunmen killed a local commander near the market on Friday.", "Armed clash"),
+        ("The district head of intelligence was killed in a raid by police.", "Armed clash"),
+        ("Unknown men killed a member of the state security on the highway.", "Armed clash"),
+        ("Unknown men killed a shopkeeper on the highway.", "Attack"),
+        # a crowd stoning police riots; demonstrators doing it make a violent demonstration
+        ("Residents pelted stones at police who were enforcing the curfew.", "Mob violence"),
+        ("Youths hurled rocks at a patrol car in the old town.", "Mob violence"),
+        ("Protesters threw stones at police outside the ministry.", "Violent demonstration"),
+        # a prisoner swap between armed sides is an agreement
+        ("The two armies exchanged prisoners near the front on Monday.", "Agreement"),
         # a passive with no agent: the target stands before the verb
         ("A soldier was killed near the border post on Sunday.", "Armed clash"),
         ("Three farmers were killed when militants raided their village.", "Attack"),
@@ -93,3 +108,14 @@ def test_parenthesised_places_are_in_the_clause():
         _loc(text, "Amman", "JO", 31.9, 35.9),
     ]
     assert _placed(text, locs) == locs[1]["location_id"]  # the most specific of the clause
+
+
+def test_an_attack_in_the_same_event_as_a_violent_demonstration_is_part_of_it():
+    def subs(text):
+        return dict(_run(LEXICON, ACTORS, text).select("trigger_text", "acled_sub_event_type").rows())
+
+    assert subs("Supporters of two parties clashed during a demonstration in the capital. A journalist was beaten up.") \
+        == {"clashed": "Violent demonstration", "beaten up": "Violent demonstration"}
+    # a peaceful demonstration does not make an attack part of it
+    assert subs("Supporters of two parties held a demonstration in the capital. A journalist was beaten up.")[
+        "beaten up"] == "Attack"

@@ -302,3 +302,39 @@ def test_title_case_counts_match_the_word_boundary_patterns(texts):
     )
     assert got["old_upper"].to_list() == got["new_upper"].to_list()
     assert got["old_words"].to_list() == got["new_words"].to_list()
+
+
+def test_a_town_in_the_parenthesis_after_a_front_is_read():
+    # "the X front (Y, Z)": a front line is named after a place, and the parenthesis names its containers
+    gaz = _gaz([
+        ("Marrow", "1", "Marrow", "city", "YE", "15", 16.9, 43.8, 51_000, "toponym", "main", False, False),
+    ])
+    out = _run_with(gaz, "Rebels attacked the Hillside front (Upper Vale, Marrow), killing two.",
+                    "Rebels attacked the Hillside front (Marrow) at dawn.",
+                    "Rebels attacked the Hillside post (Marrow) at dawn.")  # no place word: not read
+    assert sorted(out["article_id"].to_list()) == ["a0", "a1"]
+
+
+def test_a_lower_case_arabic_article_starts_a_place_name():
+    gaz = _gaz([
+        ("al-Marrow", "1", "Al Marrow", "city", "SY", "07", 35.0, 40.5, 57_000, "toponym", "folded", False, False),
+        ("Syria", "2", "Syria", "country", "SY", None, 35.0, 38.0, 17_000_000, "toponym", "main", False, False),
+    ])
+    out = _run_with(gaz, "Jets struck a site near al-Marrow in eastern Syria.",
+                    "Jets struck Jabal al-Marrow in eastern Syria.")  # the tail of a longer name
+    marrow = out.filter(pl.col("place_id") == "1")
+    assert marrow["article_id"].to_list() == ["a0"]
+    assert marrow["mention_text"].to_list() == ["al-Marrow"]
+
+
+def test_a_place_after_a_capitalised_word_and_de_is_the_tail_of_a_longer_name():
+    # "Villa de X" / "San Pedro del X" is one name the gazetteer lacks, not the town X
+    gaz = _gaz([
+        ("Marrow", "1", "Marrow", "city", "MX", "20", 17.0, -96.7, 400_000, "toponym", "main", False, False),
+        ("Freedonia", "2", "Freedonia", "country", "FD", None, 10.0, -70.0, 9_000_000, "toponym", "main", False, False),
+    ])
+    out = _run_with(gaz, "A body was found in Villa de Marrow on Monday.",
+                    "A body was found in San Pedro del Marrow on Monday.",
+                    "A body was found in Marrow on Monday.",
+                    "Officials of the Banco de Freedonia met.")  # a country keeps its reading
+    assert sorted(out["article_id"].to_list()) == ["a2", "a3"]
