@@ -6,8 +6,8 @@ Steps (all per batch, vectorised in polars except the phrase matcher's greedy pa
    name (case-sensitive, so "turkey" or "reading" never match);
 2. mention filters: sentence-initial common words, person/title context
    ("President Jordan", "Paris Hilton"), names the stop-list marks `ambiguous`
-   unless they have locative context ("in Nice", "Nice, France", "Nice (France)", "Raizh district
-   (Sadah)"), and a town or
+   unless they have locative context ("in Nice", "Nice, France", "Nice (France)", "X district
+   (Y)"), and a town or
    division name that is part of a longer Arabic name the gazetteer lacks
    ("Ras Al Ain", "Jabal al-Zawiya", "Busra Esh-Sham"; "Villa de X": `_JOINED_BEFORE` / `_JOINED_AFTER`);
    a four-letter diacritic-free spelling ("Beja" for Béja) is read only where the article
@@ -104,8 +104,8 @@ _TYPE_PRIOR = {
 }
 
 
-# a name in the parenthesis after a place word names the places containing it: "in Raizh district
-# (Sadah)", "at Bani Siyah area (Raizh, Sadah)", "near Lulimba village (Fizi, Sud-Kivu)", "on the X front (Y, Z)"
+# a name in the parenthesis after a place word names the places containing it: "in X district (Y)",
+# "at X area (Y, Z)", "near X village (Y, Z)", "on the X front (Y, Z)"
 _CONTAINING_PLACES = (
     r"(?i)\b(?:district|area|village|villages|town|city|province|governorate|region|county|municipality|commune|"
     r"department|camp|valley|front|frontline|sector|neighbou?rhood|locality|road|highway)\s*\((?:[^()]*,\s*)?$"
