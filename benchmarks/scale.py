@@ -124,22 +124,13 @@ def corpus_articles(corpus: Path):
     return build_articles(raw.lazy(), run_id="bench", ingested_at=datetime.now(timezone.utc), detect=detect_language).collect()
 
 
-_REFERENCE = None
-
-
-def _pool_init() -> None:
-    global _REFERENCE
-    from newsfacts.reference.loader import load_reference
+def _pool_batch(batch) -> dict[str, int]:
+    from newsfacts.flows.pipeline import _reference_in_worker
+    from newsfacts.transforms.facts import extract_facts
 
     from newsfacts.settings import Settings
 
-    _REFERENCE = load_reference(Settings())
-
-
-def _pool_batch(batch) -> dict[str, int]:
-    from newsfacts.transforms.facts import extract_facts
-
-    facts = extract_facts(batch.lazy(), _REFERENCE)
+    facts = extract_facts(batch.lazy(), _reference_in_worker(Settings()))
     return {name: frame.height for name, frame in facts.items()}
 
 
@@ -193,7 +184,15 @@ def child_extract(corpus: Path, batch: int, workers: int) -> dict:
 
         batches = [articles.slice(o, batch) for o in range(0, articles.height, batch)]
         t = time.perf_counter()
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_pool_init) as pool:
+        from newsfacts.flows.worker import setup_process
+
+        from newsfacts.settings import Settings
+
+        # the set-up a run's own process pool gives each process (flows/pipeline.extraction_runner): its share
+        # of the cores for polars, the reference data loaded as it starts
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=setup_process,
+                                 initargs=(threads, Settings())) as pool:
             list(pool.map(_pool_batch, [articles.head(5)] * workers))  # start the workers, load reference data
             startup = time.perf_counter() - t
             t = time.perf_counter()
