@@ -150,6 +150,19 @@ def load_event_lexicon(seeds_dir: Path) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=LEXICON_SCHEMA)
 
 
+MISSION_AREAS_CSV = "mission_areas.csv"
+MISSION_AREAS = pl.Schema({
+    "pattern": pl.String, "place_name": pl.String, "feature_type": pl.String, "country_code": pl.String,
+    "latitude": pl.Float64, "longitude": pl.Float64,
+})
+
+
+def load_mission_areas(seeds_dir: Path) -> pl.DataFrame:
+    """Missions with a fixed area of operation (`seeds/lexicons/mission_areas.csv`): a pattern naming the
+    mission and the place an event it reports is placed at when its article names no place."""
+    return pl.read_csv(Path(seeds_dir) / LEXICON_DIR / MISSION_AREAS_CSV, schema=MISSION_AREAS, comment_prefix="#")
+
+
 def load_actor_dictionary(seeds_dir: Path) -> pl.DataFrame:
     """Actor patterns: `pattern` (surface text, matched case-sensitively when it has
     capitals, else case-insensitively) and `actor_type`."""

@@ -1,7 +1,7 @@
 """Load every reference table the extractors need, from seeds/ and the build cache."""
 from __future__ import annotations
 
-from newsfacts.reference.events import load_actor_dictionary, load_event_lexicon
+from newsfacts.reference.events import load_actor_dictionary, load_event_lexicon, load_mission_areas
 from newsfacts.reference.figures import load_figure_lexicon
 from newsfacts.reference.gazetteer import load_gazetteer
 from newsfacts.settings import Settings
@@ -14,4 +14,5 @@ def load_reference(settings: Settings) -> ReferenceData:
         figure_lexicon=load_figure_lexicon(settings.seeds_path),
         event_lexicon=load_event_lexicon(settings.seeds_path),
         actors=load_actor_dictionary(settings.seeds_path),
+        mission_areas=load_mission_areas(settings.seeds_path),
     )

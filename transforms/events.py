@@ -1256,16 +1256,40 @@ def _article_mentions(
 _OPENER_BEFORE = re.compile(r"[.!?:;\"“(]\s*$")
 
 
+def _mission_areas(areas: pl.DataFrame | None) -> list[tuple[re.Pattern, dict]]:
+    """(compiled pattern, place) of each row of the mission-areas table (`reference.events.load_mission_areas`)."""
+    if areas is None or areas.height == 0:
+        return []
+    return [
+        (re.compile(r["pattern"]), {
+            "location_id": None, "place_name": r["place_name"], "feature_type": r["feature_type"],
+            "country_code": r["country_code"], "latitude": r["latitude"], "longitude": r["longitude"],
+        })
+        for r in areas.iter_rows(named=True)
+    ]
+
+
+def _mission_area(text: str, areas: list[tuple[re.Pattern, dict]]) -> dict | None:
+    """The area of the first mission the text names ("the OSCE SMM observed ... near X" with X unknown to
+    the gazetteer: the Donbas), or None; it has no location row (`location_id` NULL)."""
+    for pattern, place in areas:
+        if m := pattern.search(text):
+            return {**place, "start_char": m.start(), "end_char": m.end()}
+    return None
+
+
 def _extract_rows(
     articles: pl.DataFrame,
     sentences: dict[str, list[tuple[int, int]]],
     locations: dict[str, list[dict]],
     lex: _Lexicon,
     kills: dict[str, list[KillFigure]] | None = None,
+    areas: list[tuple[re.Pattern, dict]] | None = None,
 ) -> list[dict]:
     """Per article: (1) coded, scored trigger mentions; (2) weak secondary mentions of a
     sentence dropped (within SENTENCE_MARGIN of its best; negated and strong ones kept);
-    (3) actor / recipient, location and date for the kept ones."""
+    (3) actor / recipient, location and date for the kept ones. `areas` (`_mission_areas`): an article
+    that resolves no place at all, but names a mission with a fixed area, has its events there."""
     rows: list[dict] = []
     kills = kills or {}
     ids = articles["article_id"].to_list()
@@ -1294,6 +1318,8 @@ def _extract_rows(
             continue
         starts = [s for s, _ in spans]
         locs, loc_starts, main_loc = _article_locations(locations.get(aid, []), text, spans)
+        if main_loc is None and areas and not any(r.get("latitude") is not None for r in locs):
+            main_loc = _mission_area(text, areas)
         votes = _country_votes(locs)
         title_cache: dict[int, bool] = {}
 
@@ -1651,8 +1677,10 @@ def extract_events(
     figures: pl.LazyFrame,
     lexicon: pl.DataFrame,
     actors: pl.DataFrame | None = None,
+    mission_areas: pl.DataFrame | None = None,
 ) -> pl.LazyFrame:
-    """One row per event mention (EVENTS contract); see the module docstring."""
+    """One row per event mention (EVENTS contract); see the module docstring. `mission_areas`: where an
+    article that names no place but names a mission with a fixed area puts its events."""
     lex = _compile(lexicon, actors)
     art = articles.lazy().collect()
     if "published_at" not in art.columns:
@@ -1672,7 +1700,7 @@ def extract_events(
     for a, s0, e0, v in zip(fig["article_id"].to_list(), fig["start_char"].to_list(), fig["end_char"].to_list(),
                             fig["value"].to_list()):
         kills[a].append(KillFigure(s0, e0, v))
-    rows = _extract_rows(art, spans, locs, lex, kills)
+    rows = _extract_rows(art, spans, locs, lex, kills, _mission_areas(mission_areas))
     if not rows:
         return conform(pl.DataFrame(schema=EVENTS), EVENTS)
     row_schema = {k: v for k, v in EVENTS.items() if k not in ("event_id", "same_event_id")}

@@ -21,6 +21,7 @@ class ReferenceData:
     figure_lexicon: pl.DataFrame | None
     event_lexicon: pl.DataFrame
     actors: pl.DataFrame | None = None
+    mission_areas: pl.DataFrame | None = None
 
 
 # Languages the lexicons, gazetteer names and rules are written for; NULL (unknown) is extracted too.
@@ -60,6 +61,7 @@ def extract_facts(
         figures.lazy(),
         reference.event_lexicon,
         reference.actors,
+        reference.mission_areas,
     ).collect()
     done("events")
     figures = link_figures_to_events(figures.lazy(), events.lazy(), sentences.lazy()).collect()

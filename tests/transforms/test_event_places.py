@@ -159,3 +159,32 @@ def test_with_no_toponym_the_main_place_is_a_country_a_demonym_names_outside_an_
     town = _loc("Norbury", "OS", text.index("parks"))
     _, _, main = _article_locations([*ost, vel, town], text, spans)
     assert main["place_name"] == "Norbury"
+
+
+def test_a_mission_with_a_fixed_area_places_an_article_that_names_no_place():
+    import polars as pl
+    from newsfacts.reference.events import load_mission_areas
+    from newsfacts.reference.loader import load_reference
+    from newsfacts.settings import Settings
+    from newsfacts.transforms.facts import extract_facts
+
+    reference = load_reference(Settings())
+    assert reference.mission_areas is not None and reference.mission_areas.height == load_mission_areas(
+        Settings().seeds_path).height
+    texts = [
+        # a village the gazetteer lacks, and no other place: the mission's area (the Donbas)
+        "On Tuesday, the OSCE SMM observed 14 explosions near Verkhnia Lozivka.",
+        # a place the article names is the place, whatever mission it names
+        "On Tuesday, the OSCE SMM observed 14 explosions near Donetsk city.",
+        # no mission, no place: no place
+        "On Tuesday, observers counted 14 explosions near Verkhnia Lozivka.",
+    ]
+    articles = pl.DataFrame({"article_id": ["a0", "a1", "a2"], "text": texts})
+    events = extract_facts(articles.lazy(), reference)["events"].sort("article_id")
+    by_article = {r["article_id"]: r for r in events.iter_rows(named=True)}
+    assert set(by_article) == {"a0", "a1", "a2"}
+    donbas = by_article["a0"]
+    assert (donbas["country_code"], donbas["latitude"], donbas["longitude"], donbas["location_id"]) == ("UA", 48.0, 38.0, None)
+    assert by_article["a1"]["location_id"] is not None and by_article["a1"]["country_code"] == "UA"
+    assert (by_article["a1"]["latitude"], by_article["a1"]["longitude"]) != (48.0, 38.0)
+    assert by_article["a2"]["latitude"] is None
