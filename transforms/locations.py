@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import polars as pl
 from newsfacts.transforms.ids import id_expr
@@ -190,55 +191,36 @@ def _datelines(articles: pl.LazyFrame) -> pl.DataFrame:
     return lines.with_columns(names).select("article_id", "name", "start_char", "end_char", "matched_text")
 
 
-def _per_object(cache: dict, owner: object, build):
-    """`build()`, computed once per live `owner` (keyed by identity, dropped when `owner` is freed), as
-    `_PREPARED` caches per gazetteer frame: the flow passes the same reference frames to every batch."""
-    key = id(owner)
-    hit = cache.get(key)
-    if hit is not None and hit[0]() is owner:
-        return hit[1]
-    value = build()
+class _NameIndex(NamedTuple):
+    """A gazetteer's names sorted (nulls left out) and the row of each in the gazetteer: membership and the
+    rows of a batch's names by binary search instead of a join that hashes every gazetteer row per batch."""
 
-    def forget(ref: weakref.ref, key: int = key) -> None:
-        if cache.get(key, (None,))[0] is ref:
-            cache.pop(key, None)
-
-    cache[key] = (weakref.ref(owner, forget), value)
-    return value
+    names: pl.Series
+    rows: pl.Series
 
 
-_SORTED_NAMES: dict[int, tuple[weakref.ref, pl.Series]] = {}
+def _name_index(gazetteer: pl.DataFrame) -> _NameIndex:
+    ordered = gazetteer.select("name").with_row_index("row").drop_nulls("name").sort("name", maintain_order=True)
+    return _NameIndex(ordered["name"], ordered["row"])
 
 
-def _known(names: pl.Series, found: list[str]) -> list[bool]:
-    """Whether each of `found` is one of `names`: a binary search in the names sorted once per live
-    Series (`_per_object`); a semi-join with `names` hashed every name of the gazetteer at each batch."""
-    ordered = _per_object(_SORTED_NAMES, names, lambda: names.drop_nulls().sort())
-    at = ordered.search_sorted(pl.Series(found, dtype=pl.String), side="left").to_list()
-    return [i < ordered.len() and ordered[i] == name for i, name in zip(at, found)]
+def _known(index: _NameIndex, found: list[str]) -> list[bool]:
+    """Whether each of `found` is one of the indexed names."""
+    at = index.names.search_sorted(pl.Series(found, dtype=pl.String), side="left").to_list()
+    return [i < index.names.len() and index.names[i] == name for i, name in zip(at, found)]
 
 
-_NAME_INDEX: dict[int, tuple[weakref.ref, tuple[pl.Series, pl.Series]]] = {}
-
-
-def _rows_named(gazetteer: pl.DataFrame, names: pl.Series) -> pl.DataFrame:
-    """The rows of `gazetteer` whose name is one of `names`, in the gazetteer's order (what a semi-join
-    gives): ranges of its names sorted once per live frame (`_per_object`), found by binary search, so a
-    batch costs its few thousand names instead of hashing every gazetteer row."""
-
-    def index() -> tuple[pl.Series, pl.Series]:
-        ordered = gazetteer.select("name").with_row_index("row").drop_nulls("name").sort("name", maintain_order=True)
-        return ordered["name"], ordered["row"]
-
-    sorted_names, rows = _per_object(_NAME_INDEX, gazetteer, index)
+def _rows_named(gazetteer: pl.DataFrame, index: _NameIndex, names: pl.Series) -> pl.DataFrame:
+    """The rows of `gazetteer` (indexed by `index`) whose name is one of `names`, in the gazetteer's order
+    (what a semi-join gives)."""
     wanted = names.drop_nulls().unique()
-    lo = sorted_names.search_sorted(wanted, side="left").to_list()
-    hi = sorted_names.search_sorted(wanted, side="right").to_list()
+    lo = index.names.search_sorted(wanted, side="left").to_list()
+    hi = index.names.search_sorted(wanted, side="right").to_list()
     at = [i for a, b in zip(lo, hi) for i in range(a, b)]
-    return gazetteer.gather(rows.gather(at).sort()) if at else gazetteer.clear()
+    return gazetteer.gather(index.rows.gather(at).sort()) if at else gazetteer.clear()
 
 
-def _with_datelines(mentions: pl.LazyFrame, articles: pl.LazyFrame, names: pl.Series) -> pl.LazyFrame:
+def _with_datelines(mentions: pl.LazyFrame, articles: pl.LazyFrame, index: _NameIndex) -> pl.LazyFrame:
     """Upper-case datelines at the start of a line ("EDMONTON, Ky. (WBKO) -") read as the
     title-cased name ("Edmonton"), replacing any upper-case match at the same place (the
     gazetteer spells out upper-case forms of prominent places only)."""
@@ -246,7 +228,7 @@ def _with_datelines(mentions: pl.LazyFrame, articles: pl.LazyFrame, names: pl.Se
     if found.height == 0:
         return mentions
     found = found.cast(mentions.collect_schema())
-    lines = found.filter(pl.Series(_known(names, found["name"].to_list()), dtype=pl.Boolean)).lazy()
+    lines = found.filter(pl.Series(_known(index, found["name"].to_list()), dtype=pl.Boolean)).lazy()
     return pl.concat([
         mentions.join(lines.select("article_id", "start_char"), on=["article_id", "start_char"], how="anti"),
         lines,
@@ -363,11 +345,12 @@ def _discourse(cand: pl.LazyFrame) -> pl.LazyFrame:
 @dataclass(frozen=True)
 class _PreparedGazetteer:
     """What every batch derives from the gazetteer alone: the frame with its optional columns, the
-    distinct names, their phrase index and the countries / first-level divisions."""
+    distinct names, their phrase index, the rows by name and the countries / first-level divisions."""
 
     gazetteer: pl.DataFrame
     names: pl.Series
     index: PhraseIndex
+    by_name: _NameIndex
     divisions: pl.DataFrame
 
 
@@ -391,6 +374,7 @@ def _prepared(gazetteer: pl.DataFrame) -> _PreparedGazetteer:
         gazetteer=full,
         names=names,
         index=compile_phrases(names),
+        by_name=_name_index(full),
         divisions=full.filter(pl.col("feature_type").is_in(["country", "admin1"])),
     )
 
@@ -406,14 +390,16 @@ def extract_locations(articles: pl.LazyFrame, gazetteer: pl.DataFrame) -> pl.Laz
     """One row per place mention, conforming to `LOCATIONS`."""
     articles = articles.lazy().select(pl.col("article_id").cast(pl.String), pl.col("text"))
     prepared = _prepared(gazetteer)
-    gazetteer, names = prepared.gazetteer, prepared.names
-    mentions = _with_datelines(match_phrases(articles, prepared.index).rename({"pattern": "name"}), articles, names)
+    gazetteer = prepared.gazetteer
+    mentions = _with_datelines(
+        match_phrases(articles, prepared.index).rename({"pattern": "name"}), articles, prepared.by_name
+    )
     # materialised once: the frame is reused several times below and polars' streaming engine
     # would otherwise re-run the matcher for every use
     mentions = _context(mentions, articles).collect(engine=ENGINE)
     # only the names this batch mentions: every step below scales with the matched part of the
     # gazetteer, not with all of it
-    gaz = _rows_named(gazetteer, mentions["name"]).lazy()
+    gaz = _rows_named(gazetteer, prepared.by_name, mentions["name"]).lazy()
     mentions = mentions.lazy()
     divisions = prepared.divisions.lazy()
 

@@ -263,18 +263,19 @@ def test_a_town_in_the_parenthesis_after_a_place_word_is_read():
 
 def test_known_names_by_binary_search():
     """`_known`: membership in the gazetteer's names (what the dateline step's semi-join decided)."""
-    from newsfacts.transforms.locations import _known
+    from newsfacts.transforms.locations import _known, _name_index
 
-    names = pl.Series("name", ["Paris", "Edmonton", None, "Aba", "St. John’s", "Ábalos"], dtype=pl.String)
+    names = pl.Series("name", ["Paris", "Edmonton", None, "Aba", "St. John’s", "Ábalos", "Paris"], dtype=pl.String)
+    index = _name_index(pl.DataFrame({"name": names}))
     found = ["Edmonton", "Zzz", "", "Paris", "Ab", "St. John’s", "Ábalos", "Abalos", "\uffff"]
-    assert _known(names, found) == [True, False, False, True, False, True, True, False, False]
-    assert _known(names, []) == []
-    assert _known(pl.Series("name", [], dtype=pl.String), ["Paris"]) == [False]
+    assert _known(index, found) == [True, False, False, True, False, True, True, False, False]
+    assert _known(index, []) == []
+    assert _known(_name_index(pl.DataFrame({"name": []}, schema={"name": pl.String})), ["Paris"]) == [False]
 
 
 def test_rows_named_is_the_semi_join_in_gazetteer_order():
     """`_rows_named`: the gazetteer rows of a batch's names, as `join(how="semi")` gave them."""
-    from newsfacts.transforms.locations import _rows_named
+    from newsfacts.transforms.locations import _name_index, _rows_named
     from polars.testing import assert_frame_equal
 
     gaz = pl.DataFrame({
@@ -284,11 +285,9 @@ def test_rows_named_is_the_semi_join_in_gazetteer_order():
     for wanted in (["Paris", "Aba"], ["Aba", "Aba", None, "Nowhere"], ["Zürich", "Abaa"], [], [None]):
         names = pl.Series("name", wanted, dtype=pl.String)
         expected = gaz.join(pl.DataFrame({"name": names}).unique(), on="name", how="semi")
-        assert_frame_equal(_rows_named(gaz, names), expected)
-    # the sorted names are cached per frame: another frame gets its own
+        assert_frame_equal(_rows_named(gaz, _name_index(gaz), names), expected)
     other = gaz.with_columns(name=pl.lit("Aba"))
-    assert _rows_named(other, pl.Series("name", ["Aba"]))["place_id"].to_list() == list(range(1, 9))
-    assert _rows_named(gaz, pl.Series("name", ["Aba"]))["place_id"].to_list() == [2, 7]
+    assert _rows_named(other, _name_index(other), pl.Series("name", ["Aba"]))["place_id"].to_list() == list(range(1, 9))
 
 
 @settings(max_examples=300, deadline=None)
