@@ -50,20 +50,17 @@ def warm_up(settings=None) -> float:
     return time.perf_counter() - started
 
 
-def setup_process(polars_threads_per_process: int, settings) -> None:
-    """The initializer of a run's local process pool: polars threads, then the run's reference data."""
-    polars_threads(polars_threads_per_process)
+def setup_process(polars_threads_per_process: int, settings=None) -> None:
+    """Set up a process that runs extraction batches: polars threads, then the reference data of `settings`
+    (None: the process's environment). The initializer of a run's local process pool, and the Dask preload."""
+    threads = polars_threads(polars_threads_per_process)
     try:
-        warm_up(settings)
+        seconds = warm_up(settings)
     except Exception as exc:  # the first batch loads the reference data again and reports the error
         log.warning("newsfacts worker: reference data not loaded (%s: %s)", type(exc).__name__, exc)
+        return
+    log.info("newsfacts worker: pipeline and reference data ready in %.1f s (POLARS_MAX_THREADS=%s)", seconds, threads)
 
 
 def dask_setup(worker) -> None:  # the hook `dask worker --preload` calls when the worker starts
-    threads = polars_threads(worker.state.nthreads)
-    try:
-        seconds = warm_up()
-    except Exception as exc:  # the first batch loads the reference data again and reports the error
-        log.warning("newsfacts preload: reference data not loaded (%s: %s)", type(exc).__name__, exc)
-        return
-    log.info("newsfacts preload: pipeline and reference data ready in %.1f s (POLARS_MAX_THREADS=%s)", seconds, threads)
+    setup_process(worker.state.nthreads)
