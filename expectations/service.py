@@ -16,7 +16,7 @@ GX's import as served runs do.
 
     address, authkey = start_gate_service()        # in the serving process
     advertise(cache_dir, address, authkey)         # ... for CLI runs on this machine
-    found = discover(cache_dir)                    # in `newsfacts run`: GateService, or None
+    address = configure(cache_dir)                 # in `newsfacts run`: ADDRESS_ENV, else discover(); or None
     result = validate_remotely(tables)             # in a run: GateResult, or None if no service
 """
 from __future__ import annotations
@@ -71,17 +71,23 @@ def start_gate_service(host: str = "127.0.0.1") -> tuple[str, str]:
     return address, authkey
 
 
+def _connect(address: str, authkey: str) -> _GateManager:
+    """A connection to the gate service at `address` ("host:port"); raises OSError, EOFError, ValueError
+    or AuthenticationError when it does not answer with `authkey`."""
+    host, _, port = address.rpartition(":")
+    manager = _GateManager(address=(host, int(port)), authkey=authkey.encode())
+    manager.connect()
+    return manager
+
+
 def validate_remotely(tables: Mapping[str, pl.DataFrame]) -> GateResult | None:
     """The gate's result from the serving process's service; None when no service is configured or
     it cannot be reached (the caller then validates in-process)."""
     address, authkey = os.environ.get(ADDRESS_ENV), os.environ.get(AUTHKEY_ENV)
     if not address or not authkey:
         return None
-    host, _, port = address.rpartition(":")
     try:
-        manager = _GateManager(address=(host, int(port)), authkey=authkey.encode())
-        manager.connect()
-        return manager.gate().validate(dict(tables))
+        return _connect(address, authkey).gate().validate(dict(tables))
     except (OSError, EOFError, ValueError, AuthenticationError) as exc:
         log.warning("gate service at %s unavailable (%s); validating in-process", address, exc)
         return None
@@ -137,13 +143,21 @@ def discover(cache_dir: Path) -> GateService | None:
     if found.get("fingerprint") != fingerprint():
         log.info("gate service at %s runs another version of the gate; not used", service.address)
         return None
-    host, _, port = service.address.rpartition(":")
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(5)  # whatever now listens on a stopped service's port may never answer
     try:
-        _GateManager(address=(host, int(port)), authkey=service.authkey.encode()).connect()
+        _connect(service.address, service.authkey)
     except (OSError, EOFError, ValueError, AuthenticationError):
         return None
     finally:
         socket.setdefaulttimeout(previous)
     return service
+
+
+def configure(cache_dir: Path) -> str | None:
+    """The address of the gate service this process's runs validate with: the one ADDRESS_ENV names, else
+    one advertised in `cache_dir` (`discover`, then set in ADDRESS_ENV / AUTHKEY_ENV); None: none, the runs
+    validate in-process."""
+    if not os.environ.get(ADDRESS_ENV) and (found := discover(cache_dir)) is not None:
+        os.environ[ADDRESS_ENV], os.environ[AUTHKEY_ENV] = found.address, found.authkey
+    return os.environ.get(ADDRESS_ENV) or None

@@ -454,15 +454,15 @@ def _read_all(
     return ReadResult([f.path for f in files], sum(f.rows for f in files), reject_frame, inputs, checkpoints)
 
 
-def _slots(runner) -> int:
-    """How many batches `runner` runs side by side: a Dask cluster's task threads, a process pool's workers;
-    threads share one interpreter's lock, so batches in threads are cut by size alone (1)."""
+def _slots(runner, settings: Settings) -> int:
+    """How many batches `runner` runs side by side: a Dask cluster's task threads, a process pool's workers
+    (`max_workers`); threads share one interpreter's lock, so batches in threads are cut by size alone (1)."""
     if isinstance(runner, ThreadPoolTaskRunner):
         return 1
     client = getattr(runner, "client", None)
     if client is not None:  # DaskTaskRunner, entered
         return max(1, sum(client.nthreads().values()))
-    return max(1, getattr(runner, "_max_workers", 1) or 1)
+    return settings.max_workers
 
 
 class _Extraction:
@@ -493,7 +493,7 @@ class _Extraction:
             # threads share this process's reference data; other workers load their own once
             self._reference = reference_data(self.settings) if isinstance(runner, ThreadPoolTaskRunner) else None
             self._runner = self._stack.enter_context(runner)
-            self.slots = _slots(self._runner)
+            self.slots = _slots(self._runner, self.settings)
         return self._runner
 
     def extract(self, articles: pl.DataFrame, records: int, chunk: int) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:

@@ -147,12 +147,11 @@ def run(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE)
     from newsfacts.expectations.gate import preload
-    from newsfacts.expectations.service import ADDRESS_ENV, AUTHKEY_ENV, discover
+    from newsfacts.expectations.service import configure
 
-    gate = None if os.environ.get(ADDRESS_ENV) else discover(settings.cache_path)
-    if gate is not None:  # `newsfacts serve` / `newsfacts gate` on this machine: its warm GX validates
-        os.environ[ADDRESS_ENV], os.environ[AUTHKEY_ENV] = gate.address, gate.authkey
-    if not os.environ.get(ADDRESS_ENV):
+    # a gate service (configured, or `newsfacts serve` / `newsfacts gate` on this machine) validates with its warm GX
+    gate_address = configure(settings.cache_path)
+    if gate_address is None:
         preload()  # GX imports while Prefect's server starts and the articles are extracted
     signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C: the temporary Prefect server goes too
     interactive = console.is_terminal
@@ -165,8 +164,8 @@ def run(
             api.wait()
             if not interactive:
                 print(f"[newsfacts] prefect api: {api.url}", flush=True)
-                if os.environ.get(ADDRESS_ENV):
-                    print(f"[newsfacts] data-quality gate: service at {os.environ[ADDRESS_ENV]}", flush=True)
+                if gate_address:
+                    print(f"[newsfacts] data-quality gate: service at {gate_address}", flush=True)
             progress.install(reporter)
             if interactive:
                 with reporter:
