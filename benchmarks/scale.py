@@ -134,11 +134,32 @@ def _pool_batch(batch) -> dict[str, int]:
     return {name: frame.height for name, frame in facts.items()}
 
 
+def timed_extract(articles, reference, batch: int, clock=time.perf_counter) -> tuple[dict[str, float], dict[str, int]]:
+    """`extract_facts` over `articles` in batches of `batch`, as the flow runs them: the seconds of each step
+    by `clock` (wall by default; `time.process_time` for CPU), and the rows of each fact table."""
+    from newsfacts.transforms.facts import STEPS, extract_facts
+
+    seconds = dict.fromkeys(STEPS, 0.0)
+    rows = dict.fromkeys(("sentences", "locations", "figures", "events"), 0)
+    for offset in range(0, articles.height, batch):
+        last = clock()
+
+        def lap(step: str) -> None:
+            nonlocal last
+            now = clock()
+            seconds[step] += now - last
+            last = now
+
+        facts = extract_facts(articles.slice(offset, batch).lazy(), reference, on_step=lap)
+        for name in rows:
+            rows[name] += facts[name].height
+    return seconds, rows
+
+
 def child_extract(corpus: Path, batch: int, workers: int) -> dict:
     """The extract stage over the corpus: single process step by step, then a process pool."""
     import polars as pl
     from newsfacts.reference.loader import load_reference
-    from newsfacts.transforms.facts import STEPS, extract_facts
     from newsfacts.transforms.figures import extract_figures
 
     from newsfacts.settings import Settings
@@ -152,20 +173,8 @@ def child_extract(corpus: Path, batch: int, workers: int) -> dict:
     # warm-up on a few articles: lexicon compilation and first-call costs are not per-article work
     extract_figures(articles.head(20).lazy(), reference.figure_lexicon).collect()
 
-    stages = dict.fromkeys(STEPS, 0.0)
-    rows = dict.fromkeys(("sentences", "locations", "figures", "events"), 0)
     started, cpu = time.perf_counter(), time.process_time()
-    for offset in range(0, articles.height, batch):
-        clock = time.perf_counter()
-
-        def lap(name: str) -> None:
-            nonlocal clock
-            stages[name] += time.perf_counter() - clock
-            clock = time.perf_counter()
-
-        facts = extract_facts(articles.slice(offset, batch).lazy(), reference, on_step=lap)
-        for name in rows:
-            rows[name] += facts[name].height
+    stages, rows = timed_extract(articles, reference, batch)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     out["single"] = {
         "seconds": round(seconds, 2),

@@ -29,21 +29,8 @@ from newsfacts.settings import Settings
 
 def one_pass(articles, reference: ReferenceData, batch: int) -> tuple[dict[str, float], float, float, dict[str, int]]:
     """CPU seconds per step, total CPU and wall seconds, and rows per table of one pass over `articles`."""
-    cpu = dict.fromkeys(STEPS, 0.0)
-    rows = dict.fromkeys(("sentences", "locations", "figures", "events"), 0)
     wall, total = time.perf_counter(), time.process_time()
-    for offset in range(0, articles.height, batch):
-        clock = time.process_time()
-
-        def lap(step: str) -> None:
-            nonlocal clock
-            now = time.process_time()
-            cpu[step] += now - clock
-            clock = now
-
-        facts = extract_facts(articles.slice(offset, batch).lazy(), reference, on_step=lap)
-        for name in rows:
-            rows[name] += facts[name].height
+    cpu, rows = scale.timed_extract(articles, reference, batch, clock=time.process_time)
     return cpu, time.process_time() - total, time.perf_counter() - wall, rows
 
 
