@@ -2,6 +2,11 @@
 
     uv run python benchmarks/score_events.py [--dump N] [--figures]
     uv run python benchmarks/score_events.py --halves [--confusion] [--fatal-dump N]
+    uv run python benchmarks/score_events.py --full --dump 20 benchmarks/data/event_challenge.jsonl
+
+FILES are dev file names (`case2021_dev`, looked up in ../shared/eval/dev) or paths to JSONL files in the
+same shape (benchmarks/data/event_challenge.jsonl: invented snippets written without reading the coder or
+the dev data, a check of how the rules generalise).
 
 `--halves` splits every dev file deterministically into half A (crc32 of the doc_id even)
 and half B (odd), runs the real extraction DAG once per file, and prints the issue-7
@@ -22,6 +27,7 @@ import sys
 import time
 import zlib
 from collections import Counter
+from pathlib import Path
 
 import polars as pl
 from devscore import DEV_DIR, ROOT, MemoryWarehouse, gold_articles, load_scorer
@@ -120,7 +126,7 @@ def halves_report(evaluate, confusion: bool, fatal_dump: int, only: str | None) 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--halves", action="store_true", help="issue-7 metrics per dev half (A / B)")
-    ap.add_argument("--confusion", action="store_true", help="with --halves: sub-event confusion per half")
+    ap.add_argument("--confusion", action="store_true", help="sub-event confusion (per half with --halves)")
     ap.add_argument("--fatal-dump", type=int, default=0, help="with --halves: print N fatality errors per half")
     ap.add_argument("--only", choices=["A", "B"], help="with --halves: dump errors of this half only")
     ap.add_argument("--dump", type=int, default=0, help="print N misclassified docs per file")
@@ -133,7 +139,7 @@ def main() -> None:
         return
     report = {}
     for name in args.files:
-        docs = evaluate.load(DEV_DIR / f"{name}.jsonl")
+        docs = evaluate.load(Path(name) if name.endswith(".jsonl") else DEV_DIR / f"{name}.jsonl")
         ev = run(docs, args.figures)
         wh = MemoryWarehouse({"events": ev}, docs)
         out = {}
@@ -142,6 +148,15 @@ def main() -> None:
         if any("acled_sub_event_type" in d.get("doc_labels", {}) for d in docs):
             out["acled"] = evaluate.score_acled_labels(docs, wh)
         report[name] = out
+        if args.confusion and "acled" in out:
+            pairs, tops = Counter(), evaluate.top_events(wh)
+            for d in docs:
+                coded = [e for e in tops.get(d["doc_id"], []) if e.get("acled_sub_event_type")]
+                pairs[(d["doc_labels"].get("acled_sub_event_type"), coded[0]["acled_sub_event_type"] if coded else "none")] += 1
+            print(f"== {name} confusion (gold -> pred, errors only)", file=sys.stderr)
+            for (g, p), n in pairs.most_common():
+                if g != p:
+                    print(f"  {n:3d}  {g} -> {p}", file=sys.stderr)
         if args.dump:
             tops = evaluate.top_events(wh)
             shown = 0
