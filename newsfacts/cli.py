@@ -568,9 +568,42 @@ def gazetteer(
     )
 
 
-def main() -> None:  # pragma: no cover
-    app()
+_EXIT_STATUS: list[int] = []
+
+
+def _skip_teardown() -> None:
+    """The last exit handler of a command that ended by exiting: flush logging and the standard streams, then
+    leave without the interpreter's teardown (freeing the modules of Prefect, polars, DuckDB and Great
+    Expectations one by one: 1.4-2.0 s after a `newsfacts run`'s summary, measured with py-spy, which
+    showed no Python frame left running). Every other exit handler (Prefect's log and event workers, its
+    temporary server, multiprocessing, temporary folders) has run before it. After an uncaught exception the
+    usual teardown runs."""
+    if not _EXIT_STATUS:
+        return
+    import logging
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed or broken pipe: nothing left to write to
+            pass
+    os._exit(_EXIT_STATUS[0])
+
+
+def main() -> None:
+    """The console script: the CLI, then `_skip_teardown`."""
+    import atexit
+
+    # registered before Prefect is imported, so it runs after Prefect's exit handlers (last in, first out)
+    atexit.register(_skip_teardown)
+    try:
+        app()
+    except SystemExit as stop:
+        code = stop.code
+        _EXIT_STATUS.append(code if isinstance(code, int) else 0 if code is None else 1)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -155,7 +155,7 @@ def test_wheel_ships_code_sql_suites_and_seeds(wheel: Path):
 
         dist_info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/entry_points.txt"))
         entry_points = zf.read(f"{dist_info}/entry_points.txt").decode()
-        assert "newsfacts = newsfacts.cli:app" in entry_points
+        assert "newsfacts = newsfacts.cli:main" in entry_points
 
 
 # --------------------------------------------------------------------------- installed outside the checkout
