@@ -141,6 +141,9 @@ def test_an_attack_in_the_same_event_as_a_violent_demonstration_is_part_of_it():
         # a command post set up is a base established; stolen herds are looting
         ("Militiamen established a command post in the school.", "Headquarters or base established"),
         ("Armed rustlers stole 200 head of cattle from herders near the border.", "Looting/property destruction"),
+        # demonstrators' violence makes a violent demonstration even when the police then fire on them
+        ("Protesters threw petrol bombs at the police station and officers opened fire, killing two demonstrators.",
+         "Violent demonstration"),
     ],
 )
 def test_general_wordings_of_frequent_sub_events(text, sub):
