@@ -141,6 +141,12 @@ def test_an_attack_in_the_same_event_as_a_violent_demonstration_is_part_of_it():
         # a command post set up is a base established; stolen herds are looting
         ("Militiamen established a command post in the school.", "Headquarters or base established"),
         ("Armed rustlers stole 200 head of cattle from herders near the border.", "Looting/property destruction"),
+        # a person taken by force, or missing after being picked up, is an abduction; an arrest stays an arrest
+        ("Unknown men forcibly took a trader from his shop; his family has not heard from him since.",
+         "Abduction/forced disappearance"),
+        ("The activist was picked up by men in plain clothes and his whereabouts remain unknown.",
+         "Abduction/forced disappearance"),
+        ("Police arrested the activist on Friday.", "Arrests"),
         # demonstrators' violence makes a violent demonstration even when the police then fire on them
         ("Protesters threw petrol bombs at the police station and officers opened fire, killing two demonstrators.",
          "Violent demonstration"),
