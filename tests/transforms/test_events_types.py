@@ -141,6 +141,9 @@ def test_an_attack_in_the_same_event_as_a_violent_demonstration_is_part_of_it():
         # a command post set up is a base established; stolen herds are looting
         ("Militiamen established a command post in the school.", "Headquarters or base established"),
         ("Armed rustlers stole 200 head of cattle from herders near the border.", "Looting/property destruction"),
+        # slogans, placards and sit-down protests (dharna) are demonstrations
+        ("Party workers raised slogans against the state government outside the district office.", "Peaceful protest"),
+        ("Teachers staged a dharna outside the education office over unpaid salaries.", "Peaceful protest"),
         # a person taken by force, or missing after being picked up, is an abduction; an arrest stays an arrest
         ("Unknown men forcibly took a trader from his shop; his family has not heard from him since.",
          "Abduction/forced disappearance"),
