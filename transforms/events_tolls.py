@@ -137,6 +137,18 @@ _CUMULATIVE = re.compile(
     re.IGNORECASE,
 )
 CUMULATIVE_MIN = 1000
+# bodies found: "recovered six bodies", "12 bodies were found" (the finding verb before or after the count)
+_BODIES = re.compile(r"\b" + _QUAL + _NUM + r"(?:\s+[\w'’-]+){0,2}?\s+(?:bodies|corpses)\b", re.IGNORECASE)
+_FOUND_BEFORE = re.compile(
+    r"\b(?:recovered|found|retrieved|discovered|exhumed|pulled out|collected)\s+(?:the\s+)?$", re.IGNORECASE
+)
+_FOUND_AFTER = re.compile(
+    r"\s+(?:were|have been|had been|was)\s+(?:\w+\s+)?(?:found|recovered|retrieved|discovered|exhumed|pulled out)\b",
+    re.IGNORECASE,
+)
+# after a killing verb, "two of them", "3 of the guards" count those killed (before a predicate, "3 of the
+# dead were soldiers" is a subset of a toll already counted)
+_OF_GROUP = re.compile(r"\s*of (?:the|those|them|whom)\b", re.IGNORECASE)
 _NOT_VICTIM_AFTER = re.compile(r"\s*(?:of (?:the|those|them|whom)\b|%|percent|per cent|km|kilomet|miles?|meters?|metres?|years?|hours?|days?|minutes?|times)\b", re.IGNORECASE)
 _INCLUDING = re.compile(r"\b(?:including|among them|among whom|of whom|of them)\s+$", re.IGNORECASE)
 # a toll inside a temporal / causal adjunct belongs to an earlier event ("attacked police after
@@ -222,6 +234,7 @@ _GATES: dict[re.Pattern, tuple[str, ...]] = {
         "lost his life", "lost her life", "succumbed", "lifeless", "drowned",
     ),
     _BODY: ("bod", "remains", "corpse"),
+    _BODIES: ("bodies", "corpses"),
     _KILLED_PRONOUN: ("him", "her"),
 }
 
@@ -316,7 +329,9 @@ def sentence_tolls(text: str, s0: int, s1: int) -> list[Toll]:
         return bool((value >= 100 and period) or (value >= CUMULATIVE_MIN and cumulative))
 
     for m in rx.count_after.finditer(s) if _may_match(_COUNT_AFTER, low, ascii_only) else ():
-        if _overlaps(taken, *m.span()) or rx.not_victim_after.match(s, m.end("num")):
+        if _overlaps(taken, *m.span()) or (
+            rx.not_victim_after.match(s, m.end("num")) and not _OF_GROUP.match(s, m.end("num"))
+        ):
             continue
         parsed = parse_count(m.group("num"))
         if parsed is None or (m.group("verb").lower().startswith("lea") or m.group("verb").lower() == "left") and not re.match(
@@ -359,6 +374,14 @@ def sentence_tolls(text: str, s0: int, s1: int) -> list[Toll]:
             continue
         parsed = (1, False) if m.group("one") else parse_count(m.group("num"))
         if parsed is not None:
+            add(m.start(), m.end(), parsed[0], "vague" if parsed[1] else "count")
+    for m in _BODIES.finditer(s) if _may_match(_BODIES, low, ascii_only) else ():
+        if _overlaps(taken, *m.span()) or not (
+            _FOUND_BEFORE.search(s, max(0, m.start() - 30), m.start()) or _FOUND_AFTER.match(s, m.end())
+        ):
+            continue
+        parsed = parse_count(m.group("num"))
+        if parsed is not None and not too_large(parsed[0]):
             add(m.start(), m.end(), parsed[0], "vague" if parsed[1] else "count")
     for m in (m for a, b in windows for m in rx.single.finditer(s, a, b)):
         if _overlaps(taken, *m.span()) or rx.including.search(s, max(0, m.start() - 20), m.start()):

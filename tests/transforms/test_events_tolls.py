@@ -35,6 +35,12 @@ def _values(sentence: str) -> list[tuple[int, str]]:
         ("At least twenty-one people were killed when the bus was hit.", [(21, "count")]),
         ("The shopkeeper died in hospital.", [(1, "count")]),
         ("The bodies of four fishermen washed up on the shore.", [(4, "count")]),
+        # bodies found, the finding verb before or after the count; a subset after a killing verb is the killed
+        ("Police later recovered six bodies from the scene.", [(6, "count")]),
+        ("Twelve bodies were found in a ditch near the village.", [(12, "count")]),
+        ("Six bodies lay in the street.", []),
+        ("Officers opened fire on the crowd, killing two of them.", [(2, "count")]),
+        ("The gunmen shot dead 3 of the guards at the gate.", [(3, "count")]),
         ("A teacher was found dead in his home on Sunday.", [(1, "count")]),
         ("Four people died and seven others were injured.", [(4, "count")]),
         ("Raiders killed dozens of herders.", [(12, "vague")]),

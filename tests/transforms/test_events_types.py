@@ -119,3 +119,41 @@ def test_an_attack_in_the_same_event_as_a_violent_demonstration_is_part_of_it():
     # a peaceful demonstration does not make an attack part of it
     assert subs("Supporters of two parties held a demonstration in the capital. A journalist was beaten up.")[
         "beaten up"] == "Attack"
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # "riot police" are police, not a riot
+        ("Riot police dispersed a protest by traders in the capital.", "Protest with intervention"),
+        ("Anti-riot police fired tear gas at people protesting against the eviction.", "Protest with intervention"),
+        ("Rioters burned shops in the old town.", "Violent demonstration"),
+        # live fire on people protesting or marching is excessive force, not an attack on civilians
+        ("Police fired live rounds at people marching peacefully through the city, killing two.",
+         "Excessive force against protesters"),
+        ("Soldiers shot at villagers demonstrating against the mine, killing one.", "Excessive force against protesters"),
+        # South Asian English: an "encounter" is a gunfight; heavy gunfire exchanged is a clash
+        ("An encounter broke out between police and insurgents in the forest on Friday.", "Armed clash"),
+        ("Rebels and soldiers exchanged heavy gunfire near the river for hours.", "Armed clash"),
+        # control restored by the state; territory handed over without fighting
+        ("The army restored government control over the market town on Monday.", "Government regains territory"),
+        ("The militia handed over the town to government troops under a deal.", "Non-violent transfer of territory"),
+        # a command post set up is a base established; stolen herds are looting
+        ("Militiamen established a command post in the school.", "Headquarters or base established"),
+        ("Armed rustlers stole 200 head of cattle from herders near the border.", "Looting/property destruction"),
+        # slogans, placards and sit-down protests (dharna) are demonstrations
+        ("Party workers raised slogans against the state government outside the district office.", "Peaceful protest"),
+        ("Teachers staged a dharna outside the education office over unpaid salaries.", "Peaceful protest"),
+        # a person taken by force, or missing after being picked up, is an abduction; an arrest stays an arrest
+        ("Unknown men forcibly took a trader from his shop; his family has not heard from him since.",
+         "Abduction/forced disappearance"),
+        ("The activist was picked up by men in plain clothes and his whereabouts remain unknown.",
+         "Abduction/forced disappearance"),
+        ("Police arrested the activist on Friday.", "Arrests"),
+        # demonstrators' violence makes a violent demonstration even when the police then fire on them
+        ("Protesters threw petrol bombs at the police station and officers opened fire, killing two demonstrators.",
+         "Violent demonstration"),
+    ],
+)
+def test_general_wordings_of_frequent_sub_events(text, sub):
+    assert _top(text) == sub
