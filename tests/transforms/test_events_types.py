@@ -141,6 +141,11 @@ def test_an_attack_in_the_same_event_as_a_violent_demonstration_is_part_of_it():
         # a command post set up is a base established; stolen herds are looting
         ("Militiamen established a command post in the school.", "Headquarters or base established"),
         ("Armed rustlers stole 200 head of cattle from herders near the border.", "Looting/property destruction"),
+        # crowd-control means name a demonstration broken up; protesters bundled into vans are an intervention
+        ("Riot police used water cannon to clear hundreds of activists blocking the motorway.",
+         "Protest with intervention"),
+        ("Police bundled dozens of party workers into vans as they staged a sit-in outside parliament.",
+         "Protest with intervention"),
         # slogans, placards and sit-down protests (dharna) are demonstrations
         ("Party workers raised slogans against the state government outside the district office.", "Peaceful protest"),
         ("Teachers staged a dharna outside the education office over unpaid salaries.", "Peaceful protest"),
