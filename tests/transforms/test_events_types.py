@@ -119,3 +119,19 @@ def test_an_attack_in_the_same_event_as_a_violent_demonstration_is_part_of_it():
     # a peaceful demonstration does not make an attack part of it
     assert subs("Supporters of two parties held a demonstration in the capital. A journalist was beaten up.")[
         "beaten up"] == "Attack"
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # heavy machine guns are heavy weapons: their bursts of fire are shelling, like mortars
+        ("Monitors counted six bursts of fire from heavy machine guns near the village on Tuesday.",
+         "Shelling/artillery/missile attack"),
+        ("Separatists fired heavy machine-guns at army positions east of the town.",
+         "Shelling/artillery/missile attack"),
+        # small arms named with them: direct fire between armed sides stays an armed clash
+        ("Monitors counted bursts of fire from heavy machine guns and small arms near the village.", "Armed clash"),
+    ],
+)
+def test_heavy_machine_guns_are_heavy_weapons(text, sub):
+    assert _top(text) == sub
