@@ -135,3 +135,9 @@ def test_an_attack_in_the_same_event_as_a_violent_demonstration_is_part_of_it():
 )
 def test_heavy_machine_guns_are_heavy_weapons(text, sub):
     assert _top(text) == sub
+
+
+def test_fire_in_both_directions_is_an_exchange_of_fire():
+    # explosions at a front line are shelling, but fire going both ways is two armed sides fighting
+    assert _top("Observers counted nine explosions near the front line on Sunday.") == "Shelling/artillery/missile attack"
+    assert _top("Observers counted nine explosions in both directions of the front line on Sunday.") == "Armed clash"
