@@ -51,11 +51,14 @@ from newsfacts.schema import EVENTS, FIGURES, conform
 
 
 def _context_index(rules: list[_Rule]) -> dict[str, list[int]]:
-    """Context word -> indices of the rules that list it."""
+    """Context word -> indices of the rules that list it; a rule's `unless` words map to -1 - its index
+    (their occurrences veto the rule in their sentence)."""
     rules_of: dict[str, list[int]] = defaultdict(list)
     for i, rule in enumerate(rules):
         for w in sorted(rule.words):
             rules_of[w].append(i)
+        for w in sorted(rule.unless):
+            rules_of[w].append(-1 - i)
     return dict(rules_of)
 
 
@@ -175,6 +178,9 @@ class _Rule:
     acled_sub_event_type: str | None
     priority: int
     words: frozenset[str] = frozenset()
+    # words that keep the rule from applying in their sentence ("clashed" between supporters is a riot,
+    # unless the sentence names an armed side)
+    unless: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -215,6 +221,7 @@ def _compile(lexicon: pl.DataFrame, actors: pl.DataFrame | None) -> _Lexicon:
                         frozenset(r["applies_to"] or []), r["scope"] or "sentence",
                         r["event_type"], r["event_mode"], r["acled_event_type"],
                         r["acled_sub_event_type"], int(r["priority"] or 0), words,
+                        frozenset(f.lower() for f in r["unless"] or [] if f),
                     )
                 )
     rules.sort(key=lambda x: -x.priority)
@@ -757,6 +764,10 @@ def _refine(
         pair = occ.get(idx)
         if pair is None:
             continue
+        if rule.unless and (veto := occ.get(-1 - idx)) is not None:
+            j = bisect.bisect_left(veto[0], s0)
+            if j < len(veto[0]) and veto[0][j] < s1:
+                continue  # a word of the rule's `unless` list is in the sentence
         if rule.scope == "left":  # the words governing the trigger ("lifted the curfew"), never flipped
             a, b = max(s0, t0 - 80), t0
         elif agentless and rule.scope in ("before", "after"):  # "were killed when ...": the target before, a late agent ("reportedly by X") after

@@ -141,3 +141,20 @@ def test_fire_in_both_directions_is_an_exchange_of_fire():
     # explosions at a front line are shelling, but fire going both ways is two armed sides fighting
     assert _top("Observers counted nine explosions near the front line on Sunday.") == "Shelling/artillery/missile attack"
     assert _top("Observers counted nine explosions in both directions of the front line on Sunday.") == "Armed clash"
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # unarmed civilian groups clashing (party supporters, communities, traders, with police too) riot
+        ("Supporters of two rival parties clashed in the market square on Sunday.", "Mob violence"),
+        ("Clashes broke out between two farming communities over a disputed field.", "Mob violence"),
+        ("Street vendors clashed with municipal police who tried to clear the pavement.", "Mob violence"),
+        # an armed side in the sentence (the rule's `unless` words) keeps the armed clash
+        ("Soldiers clashed with party supporters near the market on Sunday.", "Armed clash"),
+        ("Rebels clashed with community defence groups in the hills.", "Armed clash"),
+        ("Clashes broke out between gunmen and local traders at the market.", "Armed clash"),
+    ],
+)
+def test_clashes_of_unarmed_groups_are_riots(text, sub):
+    assert _top(text) == sub
