@@ -158,3 +158,16 @@ def test_fire_in_both_directions_is_an_exchange_of_fire():
 )
 def test_clashes_of_unarmed_groups_are_riots(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # a civilian vehicle attacked is violence against civilians, whoever attacked it
+        ("A truck was attacked by suspected militants on the coastal road.", "Attack"),
+        ("Militants ambushed a taxi on the coastal road.", "Attack"),
+        ("Militants ambushed an army convoy on the coastal road.", "Armed clash"),
+    ],
+)
+def test_civilian_vehicles_are_civilian_targets(text, sub):
+    assert _top(text) == sub
