@@ -171,3 +171,16 @@ def test_clashes_of_unarmed_groups_are_riots(text, sub):
 )
 def test_civilian_vehicles_are_civilian_targets(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # security personnel off duty, retired or former are civilians when attacked
+        ("Two off-duty police officers were shot and wounded outside a bar.", "Attack"),
+        ("Gunmen killed a retired soldier at his farm on Sunday.", "Attack"),
+        ("Two police officers were shot and wounded outside a bar.", "Armed clash"),
+    ],
+)
+def test_off_duty_security_personnel_are_civilians(text, sub):
+    assert _top(text) == sub
