@@ -184,3 +184,18 @@ def test_civilian_vehicles_are_civilian_targets(text, sub):
 )
 def test_off_duty_security_personnel_are_civilians(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # a crowd burning or wrecking property riots
+        ("Angry residents set alight the house of a suspected thief on Monday.", "Mob violence"),
+        ("A crowd torched two police vehicles near the market.", "Mob violence"),
+        # an armed group doing it destroys property; an armed side in the sentence vetoes the crowd reading
+        ("Rebels torched houses in the village on Monday.", "Looting/property destruction"),
+        ("Militia youths set fire to shops in the market.", "Looting/property destruction"),
+    ],
+)
+def test_a_crowd_destroying_property_riots(text, sub):
+    assert _top(text) == sub
