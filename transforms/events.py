@@ -260,6 +260,40 @@ _BACKGROUND_BEFORE = re.compile(
     r"against|condemning|denouncing|protesting)\s+(?:[\w'’-]+,?\s+){0,4}$",
     re.IGNORECASE,
 )
+# What a demonstration is against ("a protest against the arrest of", "a vigil to commemorate the victims of a
+# massacre", "blocked the road in demonstration against the death of a man who was shot") is its grievance: from
+# such a cue up to GRIEVANCE_WITHIN characters after a demonstration trigger to the end of its clause
+# (_GRIEVANCE_END). Words there do not code the demonstration, and the acts they name are background.
+_GRIEVANCE_CUE = re.compile(
+    r"\b(?:against(?! each other| one another)|protesting|condemn(?:s|ed|ing)?|denounc(?:e|es|ed|ing)|commemorat(?:e|es|ed|ing)|in memory of|"
+    r"to mark|mourn(?:s|ed|ing)?|because of|in solidarity with|over the (?:deaths?|killings?|murders?|arrests?|detentions?))\b",
+    re.IGNORECASE,
+)
+_GRIEVANCE_END = re.compile(r";|\b(?:but|before|when|while|until|whereas)\b|,\s+(?:and|as)\b", re.IGNORECASE)
+GRIEVANCE_WITHIN = 80
+_DEMO_CLASSES = frozenset({"protest", "riot"})  # trigger classes of demonstrations
+_DEMO_TYPES = frozenset({"Protests"})  # ACLED type of the rules a grievance hides words from (not the riot rules)
+
+
+def _grievance_spans(text: str, s1: int, demo_ends: list[int]) -> list[tuple[int, int]]:
+    """The grievance clauses (`_GRIEVANCE_CUE`) of a sentence ending at `s1` whose demonstration triggers end
+    at `demo_ends` (sorted): (start, end) offsets, from the end of the cue to the clause's end."""
+    spans: list[tuple[int, int]] = []
+    for e in demo_ends:
+        if spans and e < spans[-1][1]:
+            continue  # a demonstration named inside the grievance ("the death of a man shot during a demonstration")
+        m = _GRIEVANCE_CUE.search(text, e, min(s1, e + GRIEVANCE_WITHIN))
+        if m is None:
+            continue
+        end = _GRIEVANCE_END.search(text, m.end(), s1)
+        spans.append((m.end(), end.start() if end else s1))
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    return any(a <= at < b for a, b in spans)
+
+
 # An action announced for the future is coded as the announcement (PLOVER): a promise or
 # offer of cooperation is AGREE, an announced or conditional act of conflict THREATEN.
 _FUTURE_BEFORE = re.compile(
@@ -743,13 +777,16 @@ def _context_occurrences(hits: list[tuple[int, int, str]], lex: _Lexicon) -> dic
 def _refine(
     trig: _Trigger, s0: int, s1: int, t0: int, t1: int, lex: _Lexicon,
     occ: dict[int, tuple[list[int], list[int]]], by_at: int | None = None,
+    grievance: list[tuple[int, int]] = (),
 ) -> dict:
     """Trigger defaults, overridden by the best matching context rule. `before`/`after`
     rules look at the agent / target side; in a passive clause ("was attacked by X",
     `by_at` = offset after "by") the target is before the trigger and the agent after; in a
     passive with no "by" (`by_at` = s1: "were killed when ...") target words are looked for on
     both sides (the nearest decides) and agent words after the trigger.
-    `occ` holds the article's context-word occurrences per rule (_context_occurrences)."""
+    `occ` holds the article's context-word occurrences per rule (_context_occurrences). `grievance`: the
+    sentence's grievance clauses (`_grievance_spans`); a demonstration / riot rule pairs the trigger only with
+    context words on the same side of them ("protest against the killing of": no force used on the protest)."""
     ev = {
         "event_type": trig.event_type,
         "event_mode": trig.event_mode,
@@ -787,6 +824,8 @@ def _refine(
             me = ends[j]
             if me > b or (rule.scope == "sentence" and t0 <= ms < t1):
                 continue  # the trigger itself is not its own context
+            if grievance and rule.acled_event_type in _DEMO_TYPES and _inside(grievance, ms) != _inside(grievance, t0):
+                continue
             d = t0 - me if me <= t0 else ms - t1 + (40 if agentless else 0)  # the subject first
             if dist is None or d < dist:
                 dist = d
@@ -1135,6 +1174,7 @@ class _Mention:
     by_at: int | None
     conf: float
     strong: bool
+    background: bool = False
 
 
 def _cue_within(cues: tuple[list[int], list[int]], lo: int, hi: int) -> bool:
@@ -1181,6 +1221,11 @@ def _article_mentions(
         # `block` rows are stop phrases that only shadow shorter matches
         if trig is not None and trig.trigger_class != "block":
             found.append((t0, t1, trig))
+    demo_ends: dict[int, list[int]] = defaultdict(list)  # sentence -> ends of its demonstration triggers
+    for t0, t1, trig in found:
+        if trig.trigger_class in _DEMO_CLASSES:
+            demo_ends[max(0, bisect.bisect_right(starts, t0) - 1)].append(t1)
+    grievances: dict[int, list[tuple[int, int]]] = {}
     for k, (t0, t1, trig) in enumerate(found):
         if (
             trig.weight <= LIGHT_WEIGHT
@@ -1204,7 +1249,10 @@ def _article_mentions(
         by_at = passive.end() if passive else None
         if by_at is None and rx.be_before.search(low, max(s0, t0 - 30), t0):
             by_at = s1  # a passive with no agent ("a soldier was killed"): the target precedes, no agent side
-        ev = _refine(trig, s0, s1, t0, t1, lex, occ, by_at)
+        grievance = grievances.get(si)
+        if grievance is None:
+            grievance = grievances[si] = _grievance_spans(text, s1, demo_ends[si]) if si in demo_ends else []
+        ev = _refine(trig, s0, s1, t0, t1, lex, occ, by_at, grievance)
         if ev["event_type"] is None:
             continue
         lo = max(s0, t0 - 50)
@@ -1239,7 +1287,9 @@ def _article_mentions(
             and (rx.complement_before.search(low[prev[0]:t0]) or _DIRECT_OBJECT.fullmatch(text, prev[0], t0))
         )
         lo = max(s0, t0 - 60)
-        background = _cue_within(bg_cues, lo, t0) and bool(rx.background_before.search(low, lo, t0))
+        background = (_cue_within(bg_cues, lo, t0) and bool(rx.background_before.search(low, lo, t0))) or (
+            bool(grievance) and _inside(grievance, t0)
+        )
         first_in_sentence = si not in last_in_sentence
         last_in_sentence[si] = (t1, trig)
         rel = (t0 - s0) / max(1, s1 - s0)
@@ -1260,7 +1310,7 @@ def _article_mentions(
         strong = (
             trig.weight >= STRONG_WEIGHT and ev["acled_sub_event_type"] is not None and not complement and not background
         )
-        out.append(_Mention(si, t0, t1, ev, negated, by_at, conf, strong))
+        out.append(_Mention(si, t0, t1, ev, negated, by_at, conf, strong, background))
     return out
 
 
@@ -1422,6 +1472,7 @@ def _extract_rows(
                     "date_precision": precision,
                     "negated": mt.negated,
                     "confidence": mt.conf,
+                    "_background": mt.background,
                     "fatalities": None,
                     "fatalities_start": None,
                     "fatalities_end": None,
@@ -1445,23 +1496,27 @@ def _escalate_protests(rows: list[dict]) -> None:
     """Give every demonstration mention of an article the gravest protest sub-event type among
     the demonstration mentions it can be the same event as (`_same_event`), in place; mob violence
     that can be the same event as a demonstration is a violent demonstration, and so is an attack that
-    can be the same event as a violent demonstration."""
+    can be the same event as a violent demonstration. A background mention (an earlier event, a
+    grievance: "after last week's riots", "against the killing of") escalates no other."""
     protest = [r for r in rows if r["acled_sub_event_type"] in _PROTEST_RANK and not r["negated"]]
     # crowd violence during a demonstration is the demonstration turning violent
     for r in rows:
-        if r["acled_sub_event_type"] == "Mob violence" and any(_same_event(r, o) for o in protest):
+        if r["acled_sub_event_type"] == "Mob violence" and any(
+            _same_event(r, o) for o in protest if not o["_background"]
+        ):
             r["acled_sub_event_type"] = "Violent demonstration"
             protest.append(r)
     for r in protest:
         worst = max(
-            (o for o in protest if _same_event(r, o)), key=lambda o: _PROTEST_RANK[o["acled_sub_event_type"]]
+            (o for o in protest if o is r or (_same_event(r, o) and not o["_background"])),
+            key=lambda o: _PROTEST_RANK[o["acled_sub_event_type"]],
         )
         if _PROTEST_RANK[worst["acled_sub_event_type"]] > _PROTEST_RANK[r["acled_sub_event_type"]]:
             r["acled_sub_event_type"] = worst["acled_sub_event_type"]
             r["acled_event_type"] = worst["acled_event_type"]
     # an attack in the same event as a violent demonstration is part of the riot ("supporters of two
     # parties clashed during a demonstration; a journalist was beaten up")
-    riots = [r for r in protest if r["acled_sub_event_type"] == "Violent demonstration"]
+    riots = [r for r in protest if r["acled_sub_event_type"] == "Violent demonstration" and not r["_background"]]
     if riots:
         for r in rows:
             if r["acled_sub_event_type"] == "Attack" and not r["negated"] and any(_same_event(r, o) for o in riots):
@@ -1715,10 +1770,12 @@ def extract_events(
     if not rows:
         return conform(pl.DataFrame(schema=EVENTS), EVENTS)
     row_schema = {k: v for k, v in EVENTS.items() if k not in ("event_id", "same_event_id")}
-    events = pl.DataFrame(rows, schema={**row_schema, "_rep_start": pl.Int32, "_rep_end": pl.Int32}).with_columns(
+    events = pl.DataFrame(
+        rows, schema={**row_schema, "_rep_start": pl.Int32, "_rep_end": pl.Int32, "_background": pl.Boolean}
+    ).with_columns(
         event_id=id_expr("evt_", "article_id", "trigger_start", "trigger_end"),
         same_event_id=id_expr("evt_", "article_id", "_rep_start", "_rep_end"),
-    ).drop("_rep_start", "_rep_end")
+    ).drop("_rep_start", "_rep_end", "_background")
     events = (
         events.with_columns(
             confidence=(

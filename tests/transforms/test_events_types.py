@@ -199,3 +199,29 @@ def test_off_duty_security_personnel_are_civilians(text, sub):
 )
 def test_a_crowd_destroying_property_riots(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # what the crowd protests against (its grievance) is no force used on the demonstration
+        ("Hundreds of residents held a vigil on Sunday to commemorate the victims of a massacre in which "
+         "soldiers shot dead dozens of villagers.", "Peaceful protest"),
+        ("Students protested outside the court against the detention of a journalist who was arrested by "
+         "police last month.", "Peaceful protest"),
+        ("Drivers blocked the highway in demonstration against the death of a colleague who was shot at a "
+         "checkpoint.", "Peaceful protest"),
+        # after the grievance's clause ends, an intervention counts again
+        ("Students protested outside the court against a new law, and police arrested ten of them.",
+         "Protest with intervention"),
+        # the demonstrators' own violence is never hidden by a grievance
+        ("Protests against rising prices erupted in the capital with shops set ablaze.", "Violent demonstration"),
+    ],
+)
+def test_a_grievance_is_no_intervention(text, sub):
+    assert _top(text) == sub
+
+
+def test_a_background_riot_does_not_make_a_demonstration_violent():
+    text = "Residents held a peaceful march in the town on Sunday. It came a week after the riots in the prison."
+    assert _top(text) == "Peaceful protest"
