@@ -225,3 +225,16 @@ def test_a_grievance_is_no_intervention(text, sub):
 def test_a_background_riot_does_not_make_a_demonstration_violent():
     text = "Residents held a peaceful march in the town on Sunday. It came a week after the riots in the prison."
     assert _top(text) == "Peaceful protest"
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # projectiles are shelling; fired both ways, an exchange of fire; found or seized, no attack
+        ("Monitors recorded four projectiles near the village on Friday.", "Shelling/artillery/missile attack"),
+        ("Monitors recorded twenty projectiles in both directions near the village.", "Armed clash"),
+        ("Police found a stash of projectiles in an abandoned house.", "Disrupted weapons use"),
+    ],
+)
+def test_projectiles(text, sub):
+    assert _top(text) == sub
