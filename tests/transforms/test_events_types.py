@@ -238,3 +238,16 @@ def test_a_background_riot_does_not_make_a_demonstration_violent():
 )
 def test_projectiles(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # shots are gunfire: from small arms, an armed clash; at a bus, an attack; vaccine shots are none
+        ("Monitors recorded 30 shots from small arms near the village.", "Armed clash"),
+        ("Gunshots were heard near a bus on the highway at night.", "Attack"),
+        ("Booster shots were given to 300 nurses at the clinic on Monday.", None),
+    ],
+)
+def test_shots(text, sub):
+    assert _top(text) == sub
