@@ -1175,6 +1175,7 @@ class _Mention:
     conf: float
     strong: bool
     background: bool = False
+    trigger_class: str = ""
 
 
 def _cue_within(cues: tuple[list[int], list[int]], lo: int, hi: int) -> bool:
@@ -1310,8 +1311,22 @@ def _article_mentions(
         strong = (
             trig.weight >= STRONG_WEIGHT and ev["acled_sub_event_type"] is not None and not complement and not background
         )
-        out.append(_Mention(si, t0, t1, ev, negated, by_at, conf, strong, background))
+        out.append(_Mention(si, t0, t1, ev, negated, by_at, conf, strong, background, trig.trigger_class))
+    _killed_in_riots(out)
     return out
+
+
+def _killed_in_riots(mentions: list[_Mention]) -> None:
+    """Killings in clashes are clashes: a killing coded an armed clash in a sentence whose clash is coded a riot
+    ("a farmer was killed in a clash between two farmer groups": mob violence) takes the clash's coding, in place."""
+    riot = {}
+    for mt in mentions:
+        if mt.trigger_class == "clash" and mt.ev["acled_event_type"] == "Riots" and not mt.negated:
+            riot.setdefault(mt.si, mt.ev)
+    if riot:
+        for mt in mentions:
+            if mt.trigger_class == "killing" and mt.si in riot and mt.ev["acled_sub_event_type"] == "Armed clash":
+                mt.ev = dict(riot[mt.si])
 
 
 _OPENER_BEFORE = re.compile(r"[.!?:;\"“(]\s*$")

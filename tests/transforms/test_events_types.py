@@ -251,3 +251,17 @@ def test_projectiles(text, sub):
 )
 def test_shots(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # a killing in a clash takes the clash's coding: between unarmed groups, a riot
+        ("A farmer and his son were killed in a clash between two farmer groups over land.", "Mob violence"),
+        # an exchange of fire is no crowd's clash, even between a party's cadres and police
+        ("Four party cadres and a policeman were killed in an exchange of fire near the forest.", "Armed clash"),
+        ("Police clashed with party cadres in an exchange of fire near the forest.", "Armed clash"),
+    ],
+)
+def test_killed_in_a_riot(text, sub):
+    assert _top(text) == sub
