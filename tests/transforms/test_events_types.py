@@ -265,3 +265,16 @@ def test_shots(text, sub):
 )
 def test_killed_in_a_riot(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # a member of a military unit (division, brigade, battalion, regiment) is an armed target
+        ("Unidentified gunmen assassinated a member of the army's 5th Division outside his home.", "Armed clash"),
+        ("Gunmen shot dead an officer of the border brigade at the market.", "Armed clash"),
+        ("Unidentified gunmen assassinated a teacher outside his home.", "Attack"),
+    ],
+)
+def test_military_units_are_armed_targets(text, sub):
+    assert _top(text) == sub
