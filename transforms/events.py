@@ -1507,19 +1507,35 @@ _PROTEST_RANK = {
 }
 
 
+_STATE_ACTOR = re.compile(
+    r"\b(?:police|policemen|forces|army|troops|soldiers|military|authorities|government|officials|municipality)\b",
+    re.IGNORECASE,
+)
+
+
 def _escalate_protests(rows: list[dict]) -> None:
     """Give every demonstration mention of an article the gravest protest sub-event type among
     the demonstration mentions it can be the same event as (`_same_event`), in place; mob violence
     that can be the same event as a demonstration is a violent demonstration, and so is an attack that
-    can be the same event as a violent demonstration. A background mention (an earlier event, a
+    can be the same event as a violent demonstration; so is property destruction that can be the same event as
+    a demonstration, unless its actor is the state (`_STATE_ACTOR`). A background mention (an earlier event, a
     grievance: "after last week's riots", "against the killing of") escalates no other."""
     protest = [r for r in rows if r["acled_sub_event_type"] in _PROTEST_RANK and not r["negated"]]
-    # crowd violence during a demonstration is the demonstration turning violent
+    # crowd violence during a demonstration is the demonstration turning violent, and so is property destroyed
+    # by anyone but the state ("traders burned tyres and vandalised public buildings ... to disperse the
+    # demonstrators")
     for r in rows:
-        if r["acled_sub_event_type"] == "Mob violence" and any(
+        if (
+            r["acled_sub_event_type"] == "Mob violence"
+            or (
+                r["acled_sub_event_type"] == "Looting/property destruction" and not r["negated"] and not r["_background"]
+                and not _STATE_ACTOR.search(r["actor_text"] or "")
+            )
+        ) and any(
             _same_event(r, o) for o in protest if not o["_background"]
         ):
             r["acled_sub_event_type"] = "Violent demonstration"
+            r["acled_event_type"] = "Riots"
             protest.append(r)
     for r in protest:
         worst = max(

@@ -278,3 +278,14 @@ def test_killed_in_a_riot(text, sub):
 )
 def test_military_units_are_armed_targets(text, sub):
     assert _top(text) == sub
+
+
+def test_property_destroyed_at_a_demonstration_makes_it_violent():
+    text = (
+        "Traders demonstrated in the town on Monday against a new tax. Some of them vandalised the market office. "
+        "Police fired tear gas to disperse the demonstrators."
+    )
+    assert _top(text) == "Violent demonstration"
+    # property the state destroys is no demonstrators' violence
+    text = "Residents demonstrated in the town on Monday against evictions. Police demolished their homes."
+    assert _top(text) == "Peaceful protest"
