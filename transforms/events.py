@@ -1648,7 +1648,8 @@ def _merge_mentions(
     men died."), else of the first one after it when at most TOLL_LOOKAHEAD sentences on. Each
     group's toll (`event_toll` over the sentences its members own) goes to its most confident
     eligible mention only, with the offsets of the text it was read from, so counting distinct
-    `same_event_id` and summing `fatalities` never counts one event twice."""
+    `same_event_id` and summing `fatalities` never counts one event twice. The abductions of a group with
+    a death toll above zero are attacks (the victims were killed)."""
     groups = _same_event_groups(rows)
     for g in groups:
         rep = max((rows[i] for i in g), key=lambda r: r["confidence"])
@@ -1682,6 +1683,10 @@ def _merge_mentions(
         best = max(members, key=lambda x: x[1]["confidence"])[1]
         best["fatalities"] = value
         best["fatalities_start"], best["fatalities_end"] = toll.start, toll.end
+        if value > 0:  # an abduction whose victims were killed is an attack (ACLED)
+            for i in g:
+                if rows[i]["acled_sub_event_type"] == "Abduction/forced disappearance":
+                    rows[i]["acled_sub_event_type"] = "Attack"
 
 
 _COMPATIBLE_TYPES = [f"{cat}|{t}" for cat, types in _FIGURE_EVENT_TYPES.items() for t in types or ()]

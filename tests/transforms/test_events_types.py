@@ -289,3 +289,11 @@ def test_property_destroyed_at_a_demonstration_makes_it_violent():
     # property the state destroys is no demonstrators' violence
     text = "Residents demonstrated in the town on Monday against evictions. Police demolished their homes."
     assert _top(text) == "Peaceful protest"
+
+
+def test_an_abduction_whose_victim_was_killed_is_an_attack():
+    assert _top("Gunmen kidnapped three traders on the highway. The bodies of three men were later found nearby.") \
+        == "Attack"
+    assert _top("Gunmen kidnapped three traders on the highway. They were released the next day.") == (
+        "Abduction/forced disappearance"
+    )
