@@ -297,3 +297,18 @@ def test_an_abduction_whose_victim_was_killed_is_an_attack():
     assert _top("Gunmen kidnapped three traders on the highway. They were released the next day.") == (
         "Abduction/forced disappearance"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # goods, land or property seized: looting / property destruction
+        ("Police seized two tons of cocaine hidden in a truck at the port.", "Looting/property destruction"),
+        ("Soldiers seized farmland belonging to villagers near the border.", "Looting/property destruction"),
+        # weapons seized are disrupted weapons use, a town seized a territorial change
+        ("Police seized rifles and ammunition in a raid on a farm.", "Disrupted weapons use"),
+        ("Rebels seized the town after the army withdrew.", "Non-state actor overtakes territory"),
+    ],
+)
+def test_seized_goods_and_land(text, sub):
+    assert _top(text) == sub
