@@ -312,3 +312,15 @@ def test_an_abduction_whose_victim_was_killed_is_an_attack():
 )
 def test_seized_goods_and_land(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # "recovered" regains territory only with a place or control as its object
+        ("The army recovered control of the town after two days.", "Government regains territory"),
+        ("Police recovered a stolen car near the market.", None),
+    ],
+)
+def test_recovered_is_no_territory_without_a_place(text, sub):
+    assert _top(text) == sub
