@@ -324,3 +324,15 @@ def test_seized_goods_and_land(text, sub):
 )
 def test_recovered_is_no_territory_without_a_place(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # a suspect killed by police is a civilian victim; a suspected militant an armed one
+        ("A drug suspect was killed during a police raid on his house.", "Attack"),
+        ("A suspected militant was killed during a police raid on his house.", "Armed clash"),
+    ],
+)
+def test_suspects_are_civilians(text, sub):
+    assert _top(text) == sub
