@@ -336,3 +336,16 @@ def test_recovered_is_no_territory_without_a_place(text, sub):
 )
 def test_suspects_are_civilians(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # detainees tortured or killed: violence against civilians rather than an arrest
+        ("Soldiers detained and tortured a young farmer at the checkpoint.", "Attack"),
+        ("Police arrested a trader on Friday, who died in custody two days later.", "Attack"),
+        ("Police arrested a man who had stolen a car.", "Arrests"),
+    ],
+)
+def test_detainees_tortured_or_killed(text, sub):
+    assert _top(text) == sub
