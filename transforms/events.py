@@ -1214,6 +1214,7 @@ def _article_mentions(
     out: list[_Mention] = []
     occ = _context_occurrences(ctx_hits, lex)
     last_in_sentence: dict[int, tuple[int, _Trigger]] = {}
+    first_violent_si: int | None = None  # sentence of the article's first violent act
     by_form = lex.by_form
     found = []
     for t0, t1, word in _leftmost_longest(trig_hits):
@@ -1291,6 +1292,15 @@ def _article_mentions(
         background = (_cue_within(bg_cues, lo, t0) and bool(rx.background_before.search(low, lo, t0))) or (
             bool(grievance) and _inside(grievance, t0)
         )
+        # "the attack" / "the clash" after a sentence that reported a violent act refers back to it; unless its
+        # sentence codes it more closely than the trigger alone does ("the attacks were carried out with grenades")
+        anaphoric = (
+            first_violent_si is not None and si > first_violent_si and ev["event_type"] in _VIOLENT_TYPES
+            and ev["acled_sub_event_type"] == trig.acled_sub_event_type
+            and _ANAPHOR_BEFORE.search(text, max(s0, t0 - 12), t0) is not None
+        )
+        if ev["event_type"] in _VIOLENT_TYPES and first_violent_si is None and not negated:
+            first_violent_si = si
         first_in_sentence = si not in last_in_sentence
         last_in_sentence[si] = (t1, trig)
         rel = (t0 - s0) / max(1, s1 - s0)
@@ -1304,12 +1314,13 @@ def _article_mentions(
             + W_MATERIAL * (ev["event_type"] in _MATERIAL_TYPES)
             + W_LOCATION * has_loc(si)
             - W_NEGATED * negated
-            - W_COMPLEMENT * complement
+            - W_COMPLEMENT * (complement or anaphoric)
             - W_BACKGROUND * background
         )
         # a specific, ACLED-coded trigger is never pruned as a secondary mention
         strong = (
             trig.weight >= STRONG_WEIGHT and ev["acled_sub_event_type"] is not None and not complement and not background
+            and not anaphoric
         )
         out.append(_Mention(si, t0, t1, ev, negated, by_at, conf, strong, background, trig.trigger_class))
     _killed_in_riots(out)
@@ -1329,6 +1340,8 @@ def _killed_in_riots(mentions: list[_Mention]) -> None:
                 mt.ev = dict(riot[mt.si])
 
 
+# a definite article or demonstrative right before a trigger noun ("the attack", "this clash")
+_ANAPHOR_BEFORE = re.compile(r"\b(?:the|this|that)\s+$", re.IGNORECASE)
 _OPENER_BEFORE = re.compile(r"[.!?:;\"“(]\s*$")
 
 

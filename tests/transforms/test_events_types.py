@@ -349,3 +349,30 @@ def test_suspects_are_civilians(text, sub):
 )
 def test_detainees_tortured_or_killed(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # "the attack" in a later sentence refers back to the act already reported
+        ("On Monday night in a hamlet in the north of the district, a village chief and teacher was killed by "
+         "unidentified armed men. The motive for the attack is unknown.", "Attack"),
+    ],
+)
+def test_a_definite_mention_refers_back(text, sub):
+    assert _top(text) == sub
+
+
+def test_a_definite_mention_that_codes_the_act_more_closely_keeps_its_weight():
+    def confidence(text, trigger):
+        ev = _run(LEXICON, ACTORS, text)
+        return ev.filter(pl.col("trigger_text") == trigger)["confidence"].item()
+
+    first = "Militants struck three police posts on Monday. "
+    # an uninformative "the attacks" is a back-reference; one coded by its own sentence (grenades) is not
+    assert confidence(first + "The attacks were reported by officials.", "attacks") < confidence(
+        first + "Two attacks were reported by officials.", "attacks"
+    )
+    assert confidence(first + "The attacks were carried out with grenades.", "attacks") == confidence(
+        first + "Two attacks were carried out with grenades.", "attacks"
+    )
