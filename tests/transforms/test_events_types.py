@@ -376,3 +376,15 @@ def test_a_definite_mention_that_codes_the_act_more_closely_keeps_its_weight():
     assert confidence(first + "The attacks were carried out with grenades.", "attacks") == confidence(
         first + "Two attacks were carried out with grenades.", "attacks"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # fortifications set up are a change to group activity; a base set up is a base established
+        ("Government troops set up fortifications along the river on Monday.", "Change to group/activity"),
+        ("The rebels established a base near the river on Monday.", "Headquarters or base established"),
+    ],
+)
+def test_fortifications(text, sub):
+    assert _top(text) == sub
