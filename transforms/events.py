@@ -1507,6 +1507,7 @@ def _extract_rows(
                 }
             )
         _escalate_protests(rows[first_row:])
+        _exchanges_of_fire(text, rows[first_row:])
         _merge_mentions(text, spans, rows[first_row:], [mt.si for mt in mentions], cues["toll"][0], kills.get(aid, ()))
     return rows
 
@@ -1566,6 +1567,29 @@ def _escalate_protests(rows: list[dict]) -> None:
             if r["acled_sub_event_type"] == "Attack" and not r["negated"] and any(_same_event(r, o) for o in riots):
                 r["acled_sub_event_type"] = "Violent demonstration"
                 r["acled_event_type"] = riots[0]["acled_event_type"]
+
+
+# the side fired upon fired back: the event is an exchange of fire
+_FIRE_RETURNED = re.compile(
+    r"\b(?:return(?:ed|ing)? (?:the )?fire|responded to the fire|responded with fire|fir(?:ed|ing) back)\b", re.IGNORECASE
+)
+_ONE_SIDED = frozenset({"Shelling/artillery/missile attack", "Attack"})
+
+
+def _exchanges_of_fire(text: str, rows: list[dict]) -> None:
+    """ACLED codes fire that the side fired upon returned as an armed clash: when a violent mention's sentence
+    says fire was returned (`_FIRE_RETURNED`: "the troops responded to the fire, killing several"), every
+    shelling or attack mention that can be the same event (`_same_event`) becomes an armed clash, in place."""
+    if _FIRE_RETURNED.search(text) is None:
+        return
+    returned = [
+        r for r in rows
+        if r["event_type"] in _VIOLENT_TYPES and not r["negated"]
+        and _FIRE_RETURNED.search(text, r["sentence_start"], r["sentence_end"]) is not None
+    ]
+    for r in rows:
+        if r["acled_sub_event_type"] in _ONE_SIDED and not r["negated"] and any(_same_event(r, o) for o in returned):
+            r["acled_event_type"], r["acled_sub_event_type"] = "Battles", "Armed clash"
 
 
 def _toll_eligible(row: dict) -> bool:

@@ -388,3 +388,17 @@ def test_a_definite_mention_that_codes_the_act_more_closely_keeps_its_weight():
 )
 def test_fortifications(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # fire returned by the side fired upon, in a later sentence too, makes the event an exchange of fire
+        ("Rebels fired mortar shells at an army post on Monday. The soldiers responded to the fire, killing two "
+         "rebels.", "Armed clash"),
+        ("Rebels fired mortar shells at an army post on Monday. Two soldiers were wounded.",
+         "Shelling/artillery/missile attack"),
+    ],
+)
+def test_fire_returned_in_the_same_event(text, sub):
+    assert _top(text) == sub
