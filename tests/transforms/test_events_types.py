@@ -402,3 +402,15 @@ def test_fortifications(text, sub):
 )
 def test_fire_returned_in_the_same_event(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # a rioting crowd that makes demands is a violent demonstration; without, mob violence
+        ("A mob of workers pelted stones at police demanding unpaid wages.", "Violent demonstration"),
+        ("A mob pelted stones at police after a road accident.", "Mob violence"),
+    ],
+)
+def test_a_rioting_crowd_with_demands_demonstrates(text, sub):
+    assert _top(text) == sub
