@@ -414,3 +414,16 @@ def test_fire_returned_in_the_same_event(text, sub):
 )
 def test_a_rioting_crowd_with_demands_demonstrates(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # a gathering with placards, banners, slogans or demands is a demonstration; any other is none
+        ("Hundreds of farmers gathered outside parliament on Monday with banners calling for better prices.",
+         "Peaceful protest"),
+        ("Hundreds of mourners gathered at the cemetery on Monday.", None),
+    ],
+)
+def test_a_gathering_with_banners_is_a_demonstration(text, sub):
+    assert _top(text) == sub
