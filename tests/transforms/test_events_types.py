@@ -427,3 +427,15 @@ def test_a_rioting_crowd_with_demands_demonstrates(text, sub):
 )
 def test_a_gathering_with_banners_is_a_demonstration(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # wounding is violence too: of a civilian an attack, of soldiers an armed clash
+        ("Unknown gunmen wounded a shopkeeper in the market on Monday.", "Attack"),
+        ("Gunmen wounded two soldiers at a checkpoint on Monday.", "Armed clash"),
+    ],
+)
+def test_wounding(text, sub):
+    assert _top(text) == sub
