@@ -307,7 +307,7 @@ def test_an_abduction_whose_victim_was_killed_is_an_attack():
         ("Soldiers seized farmland belonging to villagers near the border.", "Looting/property destruction"),
         # weapons seized are disrupted weapons use, a town seized a territorial change
         ("Police seized rifles and ammunition in a raid on a farm.", "Disrupted weapons use"),
-        ("Rebels seized the town after the army withdrew.", "Non-state actor overtakes territory"),
+        ("Rebels seized the town after heavy fighting.", "Non-state actor overtakes territory"),
     ],
 )
 def test_seized_goods_and_land(text, sub):
@@ -438,4 +438,20 @@ def test_a_gathering_with_banners_is_a_demonstration(text, sub):
     ],
 )
 def test_wounding(text, sub):
+    assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # a place taken after the other side left it is a non-violent transfer of territory
+        ("Rebels took control of the town after government troops withdrew on Sunday.",
+         "Non-violent transfer of territory"),
+        ("Rebels took control of the town on Sunday.", "Non-state actor overtakes territory"),
+        # "abandoned" said of things is no withdrawal
+        ("Soldiers recaptured the town and found cars lying abandoned in the streets.",
+         "Government regains territory"),
+    ],
+)
+def test_territory_left_without_fighting(text, sub):
     assert _top(text) == sub
