@@ -265,8 +265,9 @@ _BACKGROUND_BEFORE = re.compile(
 # such a cue up to GRIEVANCE_WITHIN characters after a demonstration trigger to the end of its clause
 # (_GRIEVANCE_END). Words there do not code the demonstration, and the acts they name are background.
 _GRIEVANCE_CUE = re.compile(
-    r"\b(?:against(?! each other| one another)|protesting|condemn(?:s|ed|ing)?|denounc(?:e|es|ed|ing)|commemorat(?:e|es|ed|ing)|in memory of|"
-    r"to mark|mourn(?:s|ed|ing)?|because of|in solidarity with|over the (?:deaths?|killings?|murders?|arrests?|detentions?))\b",
+    r"\b(?:against(?! each other| one another)|protesting|condemn(?:s|ed|ing)?|denounc(?:e|es|ed|ing)|"
+    r"commemorat(?:e|es|ed|ing)|in memory of|to mark|mourn(?:s|ed|ing)?|because of|in solidarity with|"
+    r"over the (?:deaths?|killings?|murders?|arrests?|detentions?))\b",
     re.IGNORECASE,
 )
 _GRIEVANCE_END = re.compile(r";|\b(?:but|before|when|while|until|whereas)\b|,\s+(?:and|as)\b", re.IGNORECASE)
@@ -785,8 +786,9 @@ def _refine(
     passive with no "by" (`by_at` = s1: "were killed when ...") target words are looked for on
     both sides (the nearest decides) and agent words after the trigger.
     `occ` holds the article's context-word occurrences per rule (_context_occurrences). `grievance`: the
-    sentence's grievance clauses (`_grievance_spans`); a demonstration / riot rule pairs the trigger only with
-    context words on the same side of them ("protest against the killing of": no force used on the protest)."""
+    sentence's grievance clauses (`_grievance_spans`); a protest rule (ACLED type Protests: intervention, excessive
+    force) pairs the trigger only with context words on the same side of them ("protest against the killing of":
+    no force used on the protest)."""
     ev = {
         "event_type": trig.event_type,
         "event_mode": trig.event_mode,
