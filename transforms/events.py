@@ -1578,11 +1578,20 @@ _FIRE_RETURNED = re.compile(
 _ONE_SIDED = frozenset({"Shelling/artillery/missile attack", "Attack"})
 
 
+def _may_return_fire(text: str) -> bool:
+    """Whether `_FIRE_RETURNED` can match: "fire" or "firing" and one of "return" / "respond" / "back" occur
+    (lower case, capitalised or all capitals); a few substring tests spare most articles the case-insensitive
+    regex scan."""
+    return any(w in text for w in ("fire", "Fire", "FIRE", "firing", "Firing", "FIRING")) and any(
+        w in text for w in ("eturn", "ETURN", "espond", "ESPOND", "back", "Back", "BACK")
+    )
+
+
 def _exchanges_of_fire(text: str, rows: list[dict]) -> None:
     """ACLED codes fire that the side fired upon returned as an armed clash: when a violent mention's sentence
     says fire was returned (`_FIRE_RETURNED`: "the troops responded to the fire, killing several"), every
     shelling or attack mention that can be the same event (`_same_event`) becomes an armed clash, in place."""
-    if _FIRE_RETURNED.search(text) is None:
+    if not _may_return_fire(text) or _FIRE_RETURNED.search(text) is None:
         return
     returned = [
         r for r in rows

@@ -455,3 +455,14 @@ def test_wounding(text, sub):
 )
 def test_territory_left_without_fighting(text, sub):
     assert _top(text) == sub
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Returned fire", "RETURNED THE FIRE", "Fired back", "FIRING BACK", "responded to the fire", "Responded With Fire",
+     "they were returning fire", "no fire here", "back home"],
+)
+def test_the_fire_returned_gate_passes_every_match(text):
+    from newsfacts.transforms.events import _FIRE_RETURNED, _may_return_fire
+
+    assert _may_return_fire(text) or _FIRE_RETURNED.search(text) is None
