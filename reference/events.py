@@ -8,7 +8,8 @@
   is `block` are stop phrases ("in order to", "press conference"): they win the
   longest match and produce no event.
 * `event_context_rules.csv`: sentence-context refinements (weapon words,
-  targets, protest intervention, ...) applied to triggers of the listed classes.
+  targets, protest intervention, ...) applied to triggers of the listed classes;
+  a rule does not apply in a sentence holding one of its `unless` words.
 * `actors.csv`: generic actor nouns and named armed groups with an actor type.
 
 `load_event_lexicon` returns both trigger and context rows in one frame with a
@@ -40,6 +41,7 @@ LEXICON_SCHEMA = pl.Schema(
         "applies_to": pl.List(pl.String),
         "scope": pl.String,
         "priority": pl.Int32,
+        "unless": pl.List(pl.String),
     }
 )
 
@@ -127,6 +129,7 @@ def load_event_lexicon(seeds_dir: Path) -> pl.DataFrame:
                 "applies_to": None,
                 "scope": None,
                 "priority": None,
+                "unless": None,
             }
         )
     context = pl.read_csv(folder / CONTEXT_CSV, infer_schema=False)
@@ -145,6 +148,7 @@ def load_event_lexicon(seeds_dir: Path) -> pl.DataFrame:
                 "applies_to": _split(r["applies_to"]),
                 "scope": r["scope"] or "sentence",
                 "priority": int(r["priority"] or 0),
+                "unless": _split(r.get("unless")),
             }
         )
     return pl.DataFrame(rows, schema=LEXICON_SCHEMA)

@@ -51,11 +51,14 @@ from newsfacts.schema import EVENTS, FIGURES, conform
 
 
 def _context_index(rules: list[_Rule]) -> dict[str, list[int]]:
-    """Context word -> indices of the rules that list it."""
+    """Context word -> indices of the rules that list it; a rule's `unless` words map to -1 - its index
+    (their occurrences veto the rule in their sentence)."""
     rules_of: dict[str, list[int]] = defaultdict(list)
     for i, rule in enumerate(rules):
         for w in sorted(rule.words):
             rules_of[w].append(i)
+        for w in sorted(rule.unless):
+            rules_of[w].append(-1 - i)
     return dict(rules_of)
 
 
@@ -175,6 +178,9 @@ class _Rule:
     acled_sub_event_type: str | None
     priority: int
     words: frozenset[str] = frozenset()
+    # words that keep the rule from applying in their sentence ("clashed" between supporters is a riot,
+    # unless the sentence names an armed side)
+    unless: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -215,6 +221,7 @@ def _compile(lexicon: pl.DataFrame, actors: pl.DataFrame | None) -> _Lexicon:
                         frozenset(r["applies_to"] or []), r["scope"] or "sentence",
                         r["event_type"], r["event_mode"], r["acled_event_type"],
                         r["acled_sub_event_type"], int(r["priority"] or 0), words,
+                        frozenset(f.lower() for f in r["unless"] or [] if f),
                     )
                 )
     rules.sort(key=lambda x: -x.priority)
@@ -253,6 +260,41 @@ _BACKGROUND_BEFORE = re.compile(
     r"against|condemning|denouncing|protesting)\s+(?:[\w'’-]+,?\s+){0,4}$",
     re.IGNORECASE,
 )
+# What a demonstration is against ("a protest against the arrest of", "a vigil to commemorate the victims of a
+# massacre", "blocked the road in demonstration against the death of a man who was shot") is its grievance: from
+# such a cue up to GRIEVANCE_WITHIN characters after a demonstration trigger to the end of its clause
+# (_GRIEVANCE_END). Words there do not code the demonstration, and the acts they name are background.
+_GRIEVANCE_CUE = re.compile(
+    r"\b(?:against(?! each other| one another)|protesting|condemn(?:s|ed|ing)?|denounc(?:e|es|ed|ing)|"
+    r"commemorat(?:e|es|ed|ing)|in memory of|to mark|mourn(?:s|ed|ing)?|because of|in solidarity with|"
+    r"over the (?:deaths?|killings?|murders?|arrests?|detentions?))\b",
+    re.IGNORECASE,
+)
+_GRIEVANCE_END = re.compile(r";|\b(?:but|before|when|while|until|whereas)\b|,\s+(?:and|as)\b", re.IGNORECASE)
+GRIEVANCE_WITHIN = 80
+_DEMO_CLASSES = frozenset({"protest", "riot"})  # trigger classes of demonstrations
+_DEMO_TYPES = frozenset({"Protests"})  # ACLED type of the rules a grievance hides words from (not the riot rules)
+
+
+def _grievance_spans(text: str, s1: int, demo_ends: list[int]) -> list[tuple[int, int]]:
+    """The grievance clauses (`_GRIEVANCE_CUE`) of a sentence ending at `s1` whose demonstration triggers end
+    at `demo_ends` (sorted): (start, end) offsets, from the end of the cue to the clause's end."""
+    spans: list[tuple[int, int]] = []
+    for e in demo_ends:
+        if spans and e < spans[-1][1]:
+            continue  # a demonstration named inside the grievance ("the death of a man shot during a demonstration")
+        m = _GRIEVANCE_CUE.search(text, e, min(s1, e + GRIEVANCE_WITHIN))
+        if m is None:
+            continue
+        end = _GRIEVANCE_END.search(text, m.end(), s1)
+        spans.append((m.end(), end.start() if end else s1))
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    return any(a <= at < b for a, b in spans)
+
+
 # An action announced for the future is coded as the announcement (PLOVER): a promise or
 # offer of cooperation is AGREE, an announced or conditional act of conflict THREATEN.
 _FUTURE_BEFORE = re.compile(
@@ -736,13 +778,17 @@ def _context_occurrences(hits: list[tuple[int, int, str]], lex: _Lexicon) -> dic
 def _refine(
     trig: _Trigger, s0: int, s1: int, t0: int, t1: int, lex: _Lexicon,
     occ: dict[int, tuple[list[int], list[int]]], by_at: int | None = None,
+    grievance: list[tuple[int, int]] = (),
 ) -> dict:
     """Trigger defaults, overridden by the best matching context rule. `before`/`after`
     rules look at the agent / target side; in a passive clause ("was attacked by X",
     `by_at` = offset after "by") the target is before the trigger and the agent after; in a
     passive with no "by" (`by_at` = s1: "were killed when ...") target words are looked for on
     both sides (the nearest decides) and agent words after the trigger.
-    `occ` holds the article's context-word occurrences per rule (_context_occurrences)."""
+    `occ` holds the article's context-word occurrences per rule (_context_occurrences). `grievance`: the
+    sentence's grievance clauses (`_grievance_spans`); a protest rule (ACLED type Protests: intervention, excessive
+    force) pairs the trigger only with context words on the same side of them ("protest against the killing of":
+    no force used on the protest)."""
     ev = {
         "event_type": trig.event_type,
         "event_mode": trig.event_mode,
@@ -757,6 +803,10 @@ def _refine(
         pair = occ.get(idx)
         if pair is None:
             continue
+        if rule.unless and (veto := occ.get(-1 - idx)) is not None:
+            j = bisect.bisect_left(veto[0], s0)
+            if j < len(veto[0]) and veto[0][j] < s1:
+                continue  # a word of the rule's `unless` list is in the sentence
         if rule.scope == "left":  # the words governing the trigger ("lifted the curfew"), never flipped
             a, b = max(s0, t0 - 80), t0
         elif agentless and rule.scope in ("before", "after"):  # "were killed when ...": the target before, a late agent ("reportedly by X") after
@@ -776,6 +826,8 @@ def _refine(
             me = ends[j]
             if me > b or (rule.scope == "sentence" and t0 <= ms < t1):
                 continue  # the trigger itself is not its own context
+            if grievance and rule.acled_event_type in _DEMO_TYPES and _inside(grievance, ms) != _inside(grievance, t0):
+                continue
             d = t0 - me if me <= t0 else ms - t1 + (40 if agentless else 0)  # the subject first
             if dist is None or d < dist:
                 dist = d
@@ -1124,6 +1176,8 @@ class _Mention:
     by_at: int | None
     conf: float
     strong: bool
+    background: bool = False
+    trigger_class: str = ""
 
 
 def _cue_within(cues: tuple[list[int], list[int]], lo: int, hi: int) -> bool:
@@ -1162,6 +1216,7 @@ def _article_mentions(
     out: list[_Mention] = []
     occ = _context_occurrences(ctx_hits, lex)
     last_in_sentence: dict[int, tuple[int, _Trigger]] = {}
+    first_violent_si: int | None = None  # sentence of the article's first violent act
     by_form = lex.by_form
     found = []
     for t0, t1, word in _leftmost_longest(trig_hits):
@@ -1170,6 +1225,11 @@ def _article_mentions(
         # `block` rows are stop phrases that only shadow shorter matches
         if trig is not None and trig.trigger_class != "block":
             found.append((t0, t1, trig))
+    demo_ends: dict[int, list[int]] = defaultdict(list)  # sentence -> ends of its demonstration triggers
+    for t0, t1, trig in found:
+        if trig.trigger_class in _DEMO_CLASSES:
+            demo_ends[max(0, bisect.bisect_right(starts, t0) - 1)].append(t1)
+    grievances: dict[int, list[tuple[int, int]]] = {}
     for k, (t0, t1, trig) in enumerate(found):
         if (
             trig.weight <= LIGHT_WEIGHT
@@ -1193,7 +1253,10 @@ def _article_mentions(
         by_at = passive.end() if passive else None
         if by_at is None and rx.be_before.search(low, max(s0, t0 - 30), t0):
             by_at = s1  # a passive with no agent ("a soldier was killed"): the target precedes, no agent side
-        ev = _refine(trig, s0, s1, t0, t1, lex, occ, by_at)
+        grievance = grievances.get(si)
+        if grievance is None:
+            grievance = grievances[si] = _grievance_spans(text, s1, demo_ends[si]) if si in demo_ends else []
+        ev = _refine(trig, s0, s1, t0, t1, lex, occ, by_at, grievance)
         if ev["event_type"] is None:
             continue
         lo = max(s0, t0 - 50)
@@ -1228,7 +1291,18 @@ def _article_mentions(
             and (rx.complement_before.search(low[prev[0]:t0]) or _DIRECT_OBJECT.fullmatch(text, prev[0], t0))
         )
         lo = max(s0, t0 - 60)
-        background = _cue_within(bg_cues, lo, t0) and bool(rx.background_before.search(low, lo, t0))
+        background = (_cue_within(bg_cues, lo, t0) and bool(rx.background_before.search(low, lo, t0))) or (
+            bool(grievance) and _inside(grievance, t0)
+        )
+        # "the attack" / "the clash" after a sentence that reported a violent act refers back to it; unless its
+        # sentence codes it more closely than the trigger alone does ("the attacks were carried out with grenades")
+        anaphoric = (
+            first_violent_si is not None and si > first_violent_si and ev["event_type"] in _VIOLENT_TYPES
+            and ev["acled_sub_event_type"] == trig.acled_sub_event_type
+            and _ANAPHOR_BEFORE.search(text, max(s0, t0 - 12), t0) is not None
+        )
+        if ev["event_type"] in _VIOLENT_TYPES and first_violent_si is None and not negated:
+            first_violent_si = si
         first_in_sentence = si not in last_in_sentence
         last_in_sentence[si] = (t1, trig)
         rel = (t0 - s0) / max(1, s1 - s0)
@@ -1242,17 +1316,34 @@ def _article_mentions(
             + W_MATERIAL * (ev["event_type"] in _MATERIAL_TYPES)
             + W_LOCATION * has_loc(si)
             - W_NEGATED * negated
-            - W_COMPLEMENT * complement
+            - W_COMPLEMENT * (complement or anaphoric)
             - W_BACKGROUND * background
         )
         # a specific, ACLED-coded trigger is never pruned as a secondary mention
         strong = (
             trig.weight >= STRONG_WEIGHT and ev["acled_sub_event_type"] is not None and not complement and not background
+            and not anaphoric
         )
-        out.append(_Mention(si, t0, t1, ev, negated, by_at, conf, strong))
+        out.append(_Mention(si, t0, t1, ev, negated, by_at, conf, strong, background, trig.trigger_class))
+    _killed_in_riots(out)
     return out
 
 
+def _killed_in_riots(mentions: list[_Mention]) -> None:
+    """Killings in clashes are clashes: a killing coded an armed clash in a sentence whose clash is coded a riot
+    ("a farmer was killed in a clash between two farmer groups": mob violence) takes the clash's coding, in place."""
+    riot = {}
+    for mt in mentions:
+        if mt.trigger_class == "clash" and mt.ev["acled_event_type"] == "Riots" and not mt.negated:
+            riot.setdefault(mt.si, mt.ev)
+    if riot:
+        for mt in mentions:
+            if mt.trigger_class == "killing" and mt.si in riot and mt.ev["acled_sub_event_type"] == "Armed clash":
+                mt.ev = dict(riot[mt.si])
+
+
+# a definite article or demonstrative right before a trigger noun ("the attack", "this clash")
+_ANAPHOR_BEFORE = re.compile(r"\b(?:the|this|that)\s+$", re.IGNORECASE)
 _OPENER_BEFORE = re.compile(r"[.!?:;\"“(]\s*$")
 
 
@@ -1411,12 +1502,14 @@ def _extract_rows(
                     "date_precision": precision,
                     "negated": mt.negated,
                     "confidence": mt.conf,
+                    "_background": mt.background,
                     "fatalities": None,
                     "fatalities_start": None,
                     "fatalities_end": None,
                 }
             )
         _escalate_protests(rows[first_row:])
+        _exchanges_of_fire(text, rows[first_row:])
         _merge_mentions(text, spans, rows[first_row:], [mt.si for mt in mentions], cues["toll"][0], kills.get(aid, ()))
     return rows
 
@@ -1430,32 +1523,84 @@ _PROTEST_RANK = {
 }
 
 
+_STATE_ACTOR = re.compile(
+    r"\b(?:police|policemen|forces|army|troops|soldiers|military|authorities|government|officials|municipality)\b",
+    re.IGNORECASE,
+)
+
+
 def _escalate_protests(rows: list[dict]) -> None:
     """Give every demonstration mention of an article the gravest protest sub-event type among
     the demonstration mentions it can be the same event as (`_same_event`), in place; mob violence
     that can be the same event as a demonstration is a violent demonstration, and so is an attack that
-    can be the same event as a violent demonstration."""
+    can be the same event as a violent demonstration; so is property destruction that can be the same event as
+    a demonstration, unless its actor is the state (`_STATE_ACTOR`). A background mention (an earlier event, a
+    grievance: "after last week's riots", "against the killing of") escalates no other."""
     protest = [r for r in rows if r["acled_sub_event_type"] in _PROTEST_RANK and not r["negated"]]
-    # crowd violence during a demonstration is the demonstration turning violent
+    # crowd violence during a demonstration is the demonstration turning violent, and so is property destroyed
+    # by anyone but the state ("traders burned tyres and vandalised public buildings ... to disperse the
+    # demonstrators")
     for r in rows:
-        if r["acled_sub_event_type"] == "Mob violence" and any(_same_event(r, o) for o in protest):
+        if (
+            r["acled_sub_event_type"] == "Mob violence"
+            or (
+                r["acled_sub_event_type"] == "Looting/property destruction" and not r["negated"] and not r["_background"]
+                and not _STATE_ACTOR.search(r["actor_text"] or "")
+            )
+        ) and any(
+            _same_event(r, o) for o in protest if not o["_background"]
+        ):
             r["acled_sub_event_type"] = "Violent demonstration"
+            r["acled_event_type"] = "Riots"
             protest.append(r)
     for r in protest:
         worst = max(
-            (o for o in protest if _same_event(r, o)), key=lambda o: _PROTEST_RANK[o["acled_sub_event_type"]]
+            (o for o in protest if o is r or (_same_event(r, o) and not o["_background"])),
+            key=lambda o: _PROTEST_RANK[o["acled_sub_event_type"]],
         )
         if _PROTEST_RANK[worst["acled_sub_event_type"]] > _PROTEST_RANK[r["acled_sub_event_type"]]:
             r["acled_sub_event_type"] = worst["acled_sub_event_type"]
             r["acled_event_type"] = worst["acled_event_type"]
     # an attack in the same event as a violent demonstration is part of the riot ("supporters of two
     # parties clashed during a demonstration; a journalist was beaten up")
-    riots = [r for r in protest if r["acled_sub_event_type"] == "Violent demonstration"]
+    riots = [r for r in protest if r["acled_sub_event_type"] == "Violent demonstration" and not r["_background"]]
     if riots:
         for r in rows:
             if r["acled_sub_event_type"] == "Attack" and not r["negated"] and any(_same_event(r, o) for o in riots):
                 r["acled_sub_event_type"] = "Violent demonstration"
                 r["acled_event_type"] = riots[0]["acled_event_type"]
+
+
+# the side fired upon fired back: the event is an exchange of fire
+_FIRE_RETURNED = re.compile(
+    r"\b(?:return(?:ed|ing)? (?:the )?fire|responded to the fire|responded with fire|fir(?:ed|ing) back)\b", re.IGNORECASE
+)
+_ONE_SIDED = frozenset({"Shelling/artillery/missile attack", "Attack"})
+
+
+def _may_return_fire(text: str) -> bool:
+    """Whether `_FIRE_RETURNED` can match: "fire" or "firing" and one of "return" / "respond" / "back" occur
+    (lower case, capitalised or all capitals); a few substring tests spare most articles the case-insensitive
+    regex scan."""
+    return any(w in text for w in ("fire", "Fire", "FIRE", "firing", "Firing", "FIRING")) and any(
+        w in text for w in ("eturn", "ETURN", "espond", "ESPOND", "back", "Back", "BACK")
+    )
+
+
+def _exchanges_of_fire(text: str, rows: list[dict]) -> None:
+    """ACLED codes fire that the side fired upon returned as an armed clash: when a violent mention's sentence
+    says fire was returned (`_FIRE_RETURNED`: "the troops responded to the fire, killing several"), every
+    shelling or attack mention that can be the same event (`_same_event`) becomes an armed clash, in place."""
+    if not _may_return_fire(text) or _FIRE_RETURNED.search(text) is None:
+        return
+    returned = [
+        r for r in rows
+        if r["event_type"] in _VIOLENT_TYPES and not r["negated"]
+        and _FIRE_RETURNED.search(text, r["sentence_start"], r["sentence_end"]) is not None
+    ]
+    for r in rows:
+        if r["acled_sub_event_type"] in _ONE_SIDED and not r["negated"] and any(_same_event(r, o) for o in returned):
+            r["acled_event_type"], r["acled_sub_event_type"] = "Battles", "Armed clash"
 
 
 def _toll_eligible(row: dict) -> bool:
@@ -1551,7 +1696,8 @@ def _merge_mentions(
     men died."), else of the first one after it when at most TOLL_LOOKAHEAD sentences on. Each
     group's toll (`event_toll` over the sentences its members own) goes to its most confident
     eligible mention only, with the offsets of the text it was read from, so counting distinct
-    `same_event_id` and summing `fatalities` never counts one event twice."""
+    `same_event_id` and summing `fatalities` never counts one event twice. The abductions of a group with
+    a death toll above zero are attacks (the victims were killed)."""
     groups = _same_event_groups(rows)
     for g in groups:
         rep = max((rows[i] for i in g), key=lambda r: r["confidence"])
@@ -1585,6 +1731,10 @@ def _merge_mentions(
         best = max(members, key=lambda x: x[1]["confidence"])[1]
         best["fatalities"] = value
         best["fatalities_start"], best["fatalities_end"] = toll.start, toll.end
+        if value > 0:  # an abduction whose victims were killed is an attack (ACLED)
+            for i in g:
+                if rows[i]["acled_sub_event_type"] == "Abduction/forced disappearance":
+                    rows[i]["acled_sub_event_type"] = "Attack"
 
 
 _COMPATIBLE_TYPES = [f"{cat}|{t}" for cat, types in _FIGURE_EVENT_TYPES.items() for t in types or ()]
@@ -1704,10 +1854,12 @@ def extract_events(
     if not rows:
         return conform(pl.DataFrame(schema=EVENTS), EVENTS)
     row_schema = {k: v for k, v in EVENTS.items() if k not in ("event_id", "same_event_id")}
-    events = pl.DataFrame(rows, schema={**row_schema, "_rep_start": pl.Int32, "_rep_end": pl.Int32}).with_columns(
+    events = pl.DataFrame(
+        rows, schema={**row_schema, "_rep_start": pl.Int32, "_rep_end": pl.Int32, "_background": pl.Boolean}
+    ).with_columns(
         event_id=id_expr("evt_", "article_id", "trigger_start", "trigger_end"),
         same_event_id=id_expr("evt_", "article_id", "_rep_start", "_rep_end"),
-    ).drop("_rep_start", "_rep_end")
+    ).drop("_rep_start", "_rep_end", "_background")
     events = (
         events.with_columns(
             confidence=(
