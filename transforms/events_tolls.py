@@ -146,10 +146,11 @@ _FOUND_AFTER = re.compile(
     r"\s+(?:were|have been|had been|was)\s+(?:\w+\s+)?(?:found|recovered|retrieved|discovered|exhumed|pulled out)\b",
     re.IGNORECASE,
 )
-# after a killing verb, "two of them", "3 of the guards" count those killed (before a predicate, "3 of the
-# dead were soldiers" is a subset of a toll already counted)
+# a count of a measure, not of people ("30 percent", "5 km", "two days")
+_MEASURE_AFTER = re.compile(r"\s*(?:%|percent|per cent|km|kilomet|miles?|meters?|metres?|years?|hours?|days?|minutes?|times)\b", re.IGNORECASE)
+# a subset: before a predicate "3 of the dead were soldiers" is part of a toll already counted; after a killing
+# verb "two of them", "3 of the guards" are those killed
 _OF_GROUP = re.compile(r"\s*of (?:the|those|them|whom)\b", re.IGNORECASE)
-_NOT_VICTIM_AFTER = re.compile(r"\s*(?:of (?:the|those|them|whom)\b|%|percent|per cent|km|kilomet|miles?|meters?|metres?|years?|hours?|days?|minutes?|times)\b", re.IGNORECASE)
 _INCLUDING = re.compile(r"\b(?:including|among them|among whom|of whom|of them)\s+$", re.IGNORECASE)
 # a toll inside a temporal / causal adjunct belongs to an earlier event ("attacked police after
 # two children were killed")
@@ -254,11 +255,15 @@ class _Regexes(NamedTuple):
     period: re.Pattern
     cumulative: re.Pattern
     count_after: re.Pattern
-    not_victim_after: re.Pattern
+    measure_after: re.Pattern
+    of_group: re.Pattern
     and_group: re.Pattern
     count_before: re.Pattern
     including: re.Pattern
     body: re.Pattern
+    bodies: re.Pattern
+    found_before: re.Pattern
+    found_after: re.Pattern
     single: re.Pattern
     killed_pronoun: re.Pattern
     background: re.Pattern
@@ -266,7 +271,10 @@ class _Regexes(NamedTuple):
 
 
 
-_FOLDED = [folded(p) for p in (_TOTAL, _NONE_KILLED, _PERIOD, _CUMULATIVE, _COUNT_AFTER, _NOT_VICTIM_AFTER, _AND_GROUP, _COUNT_BEFORE, _INCLUDING, _BODY, _SINGLE, _KILLED_PRONOUN, _BACKGROUND, _PRED_ONLY)]
+_FOLDED = [folded(p) for p in (
+    _TOTAL, _NONE_KILLED, _PERIOD, _CUMULATIVE, _COUNT_AFTER, _MEASURE_AFTER, _OF_GROUP, _AND_GROUP, _COUNT_BEFORE,
+    _INCLUDING, _BODY, _BODIES, _FOUND_BEFORE, _FOUND_AFTER, _SINGLE, _KILLED_PRONOUN, _BACKGROUND, _PRED_ONLY,
+)]
 _RX = _Regexes(*(f.pattern for f in _FOLDED))
 _RX_LOWER = _Regexes(*(f.lower for f in _FOLDED))
 
@@ -329,9 +337,7 @@ def sentence_tolls(text: str, s0: int, s1: int) -> list[Toll]:
         return bool((value >= 100 and period) or (value >= CUMULATIVE_MIN and cumulative))
 
     for m in rx.count_after.finditer(s) if _may_match(_COUNT_AFTER, low, ascii_only) else ():
-        if _overlaps(taken, *m.span()) or (
-            rx.not_victim_after.match(s, m.end("num")) and not _OF_GROUP.match(s, m.end("num"))
-        ):
+        if _overlaps(taken, *m.span()) or rx.measure_after.match(s, m.end("num")):
             continue
         parsed = parse_count(m.group("num"))
         if parsed is None or (m.group("verb").lower().startswith("lea") or m.group("verb").lower() == "left") and not re.match(
@@ -348,7 +354,7 @@ def sentence_tolls(text: str, s0: int, s1: int) -> list[Toll]:
             pos = end
             while (g := rx.and_group.match(s, pos)) is not None:
                 extra = parse_count(g.group("num"))
-                if extra is None or rx.not_victim_after.match(s, g.end("num")):
+                if extra is None or rx.measure_after.match(s, g.end("num")) or rx.of_group.match(s, g.end("num")):
                     break
                 value += extra[0]
                 vague = vague or extra[1]
@@ -360,7 +366,8 @@ def sentence_tolls(text: str, s0: int, s1: int) -> list[Toll]:
     for m in (m for a, b in windows for m in rx.count_before.finditer(s, a, b)):
         if _overlaps(taken, *m.span()) or rx.including.search(s, max(0, m.start() - 20), m.start()):
             continue
-        if rx.not_victim_after.match(s, m.end("num")) or _WOUND_BEFORE_PRED.search(m.group("np") or ""):
+        num_end = m.end("num")
+        if rx.measure_after.match(s, num_end) or rx.of_group.match(s, num_end) or _WOUND_BEFORE_PRED.search(m.group("np") or ""):
             continue
         parsed = parse_count(m.group("num"))
         if parsed is None:
@@ -375,9 +382,9 @@ def sentence_tolls(text: str, s0: int, s1: int) -> list[Toll]:
         parsed = (1, False) if m.group("one") else parse_count(m.group("num"))
         if parsed is not None:
             add(m.start(), m.end(), parsed[0], "vague" if parsed[1] else "count")
-    for m in _BODIES.finditer(s) if _may_match(_BODIES, low, ascii_only) else ():
+    for m in rx.bodies.finditer(s) if _may_match(_BODIES, low, ascii_only) else ():
         if _overlaps(taken, *m.span()) or not (
-            _FOUND_BEFORE.search(s, max(0, m.start() - 30), m.start()) or _FOUND_AFTER.match(s, m.end())
+            rx.found_before.search(s, max(0, m.start() - 30), m.start()) or rx.found_after.match(s, m.end())
         ):
             continue
         parsed = parse_count(m.group("num"))
