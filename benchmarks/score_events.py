@@ -76,6 +76,19 @@ def half_of(doc_id: str) -> str:
 HALF_FILES = ["acled_dev", "case2021_dev", "plover_gsr", "seed"]
 
 
+def print_confusion(label: str, docs: list[dict], tops: dict) -> None:
+    """Sub-event confusion of `docs` (gold -> the top coded event's, errors only) to stderr; `tops`: the
+    official scorer's top_events."""
+    pairs = Counter()
+    for d in docs:
+        coded = [e for e in tops.get(d["doc_id"], []) if e.get("acled_sub_event_type")]
+        pairs[(d["doc_labels"].get("acled_sub_event_type"), coded[0]["acled_sub_event_type"] if coded else "none")] += 1
+    print(f"== {label} confusion (gold -> pred, errors only)", file=sys.stderr)
+    for (gold, pred), n in pairs.most_common():
+        if gold != pred:
+            print(f"  {n:3d}  {gold} -> {pred}", file=sys.stderr)
+
+
 def halves_report(evaluate, confusion: bool, fatal_dump: int, only: str | None) -> dict:
     """Issue-7 metrics per dev half (see the module docstring)."""
     report: dict = {}
@@ -100,15 +113,7 @@ def halves_report(evaluate, confusion: bool, fatal_dump: int, only: str | None) 
                 continue
             tops = evaluate.top_events(wh)
             if confusion and name in ("acled_dev", "case2021_dev"):
-                pairs = Counter()
-                for d in part:
-                    coded = [e for e in tops.get(d["doc_id"], []) if e.get("acled_sub_event_type")]
-                    pairs[(d["doc_labels"].get("acled_sub_event_type"),
-                           coded[0]["acled_sub_event_type"] if coded else "none")] += 1
-                print(f"== {name}/{half} confusion (gold -> pred, errors only)", file=sys.stderr)
-                for (g, p), n in pairs.most_common():
-                    if g != p:
-                        print(f"  {n:3d}  {g} -> {p}", file=sys.stderr)
+                print_confusion(f"{name}/{half}", part, tops)
             if fatal_dump and name == "acled_dev":
                 shown = 0
                 for d in part:
@@ -149,14 +154,7 @@ def main() -> None:
             out["acled"] = evaluate.score_acled_labels(docs, wh)
         report[name] = out
         if args.confusion and "acled" in out:
-            pairs, tops = Counter(), evaluate.top_events(wh)
-            for d in docs:
-                coded = [e for e in tops.get(d["doc_id"], []) if e.get("acled_sub_event_type")]
-                pairs[(d["doc_labels"].get("acled_sub_event_type"), coded[0]["acled_sub_event_type"] if coded else "none")] += 1
-            print(f"== {name} confusion (gold -> pred, errors only)", file=sys.stderr)
-            for (g, p), n in pairs.most_common():
-                if g != p:
-                    print(f"  {n:3d}  {g} -> {p}", file=sys.stderr)
+            print_confusion(name, docs, evaluate.top_events(wh))
         if args.dump:
             tops = evaluate.top_events(wh)
             shown = 0
