@@ -574,7 +574,7 @@ _EXIT_STATUS: list[int] = []
 def _skip_teardown() -> None:
     """The last exit handler of a command that ended by exiting: flush logging and the standard streams, then
     leave without the interpreter's teardown (freeing the modules of Prefect, polars, DuckDB and Great
-    Expectations one by one: 1.4-2.0 s after a `newsfacts run`'s summary, measured with py-spy, which
+    Expectations one by one: 1.3-2.4 s after a `newsfacts run`'s summary, measured with py-spy, which
     showed no Python frame left running). Every other exit handler (Prefect's log and event workers, its
     temporary server, multiprocessing, temporary folders) has run before it. After an uncaught exception the
     usual teardown runs."""
